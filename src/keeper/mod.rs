@@ -1,0 +1,5 @@
+//! The Keeper client layer: crypto, wire types, transport, login and the vault/KSM/PAM calls.
+//! Nothing here prints, prompts or knows about clap.
+
+pub mod crypto;
+pub mod proto;

@@ -1,0 +1,1 @@
+//! The Keeper API emulator (being written).
