@@ -10,3 +10,7 @@ pub mod enterprise;
 pub mod pam;
 pub mod records;
 pub mod vault;
+
+pub mod ksm_json;
+pub mod rest_error;
+pub mod v2;
