@@ -3,3 +3,4 @@
 
 pub mod crypto;
 pub mod proto;
+pub mod uid;
