@@ -3,4 +3,6 @@
 
 pub mod crypto;
 pub mod proto;
+pub mod server;
+pub mod transport;
 pub mod uid;
