@@ -1,1 +1,114 @@
-//! Command-line front end (being written).
+//! Command-line front end: flags, wizard, output and the exit-code mapping.
+//!
+//! `main` reads like the flow: parse, set up the terminal, run the command under a Ctrl-C
+//! guard, print the error with its hint, exit with its documented code.
+
+pub mod args;
+mod commands;
+mod connect;
+pub mod errors;
+pub mod exit;
+pub mod output;
+mod progress;
+mod wizard;
+
+use args::{Cli, ColorChoice, OutputFormat};
+use clap::Parser;
+use exit::{CliError, ExitStatus};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// How this run talks to the person (or program) that started it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    /// `--output`.
+    pub output: OutputFormat,
+    /// Prompts are allowed.
+    pub interactive: bool,
+    /// stderr is a terminal: spinners and boxes.
+    pub stderr_tty: bool,
+    /// stdout is a terminal.
+    pub stdout_tty: bool,
+}
+
+/// Runs gw-provision with the process's arguments and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    init_color(cli.global.color);
+    init_logging(cli.global.verbose);
+    let ui = Ui {
+        output: cli.global.output,
+        interactive: !cli.global.non_interactive
+            && std::io::stdin().is_terminal()
+            && std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+        stderr_tty: std::io::stderr().is_terminal(),
+        stdout_tty: std::io::stdout().is_terminal(),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return report(CliError::new(ExitStatus::Internal, format!("cannot start: {e}"))),
+    };
+    let result = runtime.block_on(async {
+        tokio::select! {
+            result = commands::run(cli, ui) => result,
+            _ = tokio::signal::ctrl_c() => Err(CliError::interrupted()),
+        }
+    });
+    // Prompts may be blocked reading the terminal; don't wait for them.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(error),
+    }
+}
+
+fn report(error: CliError) -> ExitCode {
+    let term = console::Term::stderr();
+    let _ = term.show_cursor();
+    eprintln!("{} {}", console::style("error:").red().bold(), error.message);
+    if let Some(hint) = &error.hint {
+        eprintln!("{} {}", console::style("hint:").cyan().bold(), hint);
+    }
+    ExitCode::from(error.status as u8)
+}
+
+fn init_color(choice: ColorChoice) {
+    let enabled = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    console::set_colors_enabled(enabled);
+    console::set_colors_enabled_stderr(enabled);
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    // Only our own crate logs at the chosen level: dependencies' debug output (hyper, rustls)
+    // could show header values.
+    let filter = tracing_subscriber::EnvFilter::new(format!("warn,gw_provision={level}"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,1 +1,13 @@
-//! The provisioning plan (being written).
+//! The provisioning flow as a plan of steps: ensure shared folder → ensure application →
+//! ensure Can Edit share → add gateway client → render the install command.
+//!
+//! The wizard, the flags, `--dry-run` and JSON output all drive this same code.
+
+pub mod execute;
+pub mod inputs;
+pub mod install;
+pub mod plan;
+
+pub use execute::{dry_run, execute, inspect, sync, Observation, Outcome, Progress, ProvisionError, Silent, StepKind};
+pub use inputs::{Name, ProvisionInputs, TargetOs};
+pub use plan::{make_plan, Action, Plan, PlanError};

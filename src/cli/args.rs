@@ -1,0 +1,243 @@
+//! Every flag, with its help text and environment variable, in one place. The man page and shell
+//! completions are generated from these definitions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Exit codes, shown at the end of `--help` and in the README.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0    done
+  1    internal error
+  2    usage: bad flag or value, or a missing input when non-interactive
+  3    login required or failed (incl. a step that needs a person when non-interactive)
+  4    conflict: the gateway exists (use --replace), or a name is ambiguous
+  5    not found
+  6    network or TLS error
+  7    refused by Keeper (permission, licence, throttled after retries, other API errors)
+  130  interrupted (Ctrl-C)";
+
+/// Provision a Keeper Gateway end to end: shared folder, KSM application with Can Edit,
+/// gateway and its one-time access token or install command.
+#[derive(Debug, Parser)]
+#[command(name = "gw-provision", version, about, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Options that apply to every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options that apply to every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format: human text on stdout, or one JSON object on stdout.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Text, env = "GW_PROVISION_OUTPUT")]
+    pub output: OutputFormat,
+
+    /// When to use colour on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "GW_PROVISION_COLOR")]
+    pub color: ColorChoice,
+
+    /// Never prompt; a missing input is a usage error. On automatically when stdin is not a
+    /// terminal or CI is set.
+    #[arg(long, visible_alias = "no-input", global = true, env = "GW_PROVISION_NON_INTERACTIVE")]
+    pub non_interactive: bool,
+
+    /// Run against the built-in sandbox (a local emulator of Keeper's API), started in-process.
+    #[arg(long, global = true, env = "GW_PROVISION_SANDBOX", conflicts_with = "sandbox_descriptor")]
+    pub sandbox: bool,
+
+    /// Run against a `gw-provision sandbox serve` described by this descriptor file.
+    #[arg(long, global = true, value_name = "FILE", env = "GW_PROVISION_SANDBOX_DESCRIPTOR")]
+    pub sandbox_descriptor: Option<PathBuf>,
+
+    /// Keeper region (US, EU, AU, CA, JP, GOV) or host name.
+    #[arg(long, global = true, value_name = "REGION|HOST", env = "KEEPER_SERVER")]
+    pub server: Option<String>,
+
+    /// Keeper account e-mail.
+    #[arg(long, short = 'u', global = true, value_name = "EMAIL", env = "KEEPER_USER")]
+    pub user: Option<String>,
+
+    /// Where gw-provision keeps its device and session (default: the XDG config directory).
+    #[arg(long, global = true, value_name = "FILE", env = "GW_PROVISION_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// More detail on stderr (-v: info, -vv: debug, -vvv: trace). Secrets are never logged.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Provision a gateway: ensure the shared folder, the application and its Can Edit share,
+    /// add the gateway and print its token or install command.
+    New(NewArgs),
+    /// Log in and remember this device.
+    Login,
+    /// End the session on the server and forget it locally.
+    Logout,
+    /// Show who is logged in, and where.
+    Whoami,
+    /// List or remove gateways.
+    #[command(subcommand)]
+    Gateway(GatewayCommand),
+    /// List KSM applications.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Run or manage the built-in sandbox.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+/// Flags of `gw-provision new`.
+#[derive(Debug, Args, Clone)]
+pub struct NewArgs {
+    /// Shared folder name (at the vault root; reused when it exists).
+    #[arg(long, value_name = "NAME", env = "GW_PROVISION_FOLDER")]
+    pub folder: Option<String>,
+
+    /// KSM application title (reused when it exists).
+    #[arg(long, value_name = "NAME", env = "GW_PROVISION_APP")]
+    pub app: Option<String>,
+
+    /// Gateway name.
+    #[arg(long, value_name = "NAME", env = "GW_PROVISION_GATEWAY")]
+    pub gateway: Option<String>,
+
+    /// Where the gateway will run.
+    #[arg(long, value_enum, env = "GW_PROVISION_OS")]
+    pub os: Option<OsArg>,
+
+    /// The machine already runs a gateway: print the upgrade command, mint no token.
+    #[arg(long, env = "GW_PROVISION_EXISTING", conflicts_with = "replace")]
+    pub existing: bool,
+
+    /// If a gateway with this name exists, remove it and create a new one.
+    #[arg(long, env = "GW_PROVISION_REPLACE")]
+    pub replace: bool,
+
+    /// Minutes the one-time access token stays redeemable (1–1440).
+    #[arg(long, value_name = "MINUTES", default_value_t = 60, env = "GW_PROVISION_TOKEN_EXPIRY",
+          value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub token_expiry: u32,
+
+    /// Print what would be created or reused, and change nothing.
+    #[arg(long, env = "GW_PROVISION_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation in the wizard.
+    #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
+    pub yes: bool,
+}
+
+/// Target platforms for `--os`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OsArg {
+    /// Linux (install script).
+    Linux,
+    /// macOS (install script).
+    Macos,
+    /// Windows (installer; prints the token).
+    Windows,
+    /// Docker (base64 gateway config).
+    Docker,
+    /// Kubernetes (Secret + Helm chart).
+    Kubernetes,
+}
+
+/// `gw-provision gateway …`
+#[derive(Debug, Subcommand)]
+pub enum GatewayCommand {
+    /// List gateways.
+    List,
+    /// Remove a gateway by name or UID.
+    Remove {
+        /// Gateway name or controller UID.
+        gateway: String,
+    },
+}
+
+/// `gw-provision app …`
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// List KSM applications.
+    List,
+}
+
+/// `gw-provision sandbox …`
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Run the sandbox in the foreground until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        /// Directory holding the sandbox's state (default: the XDG data directory).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Write the descriptor JSON here (mode 0600) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        descriptor: Option<PathBuf>,
+        /// JSON file describing faults to inject (for testing recovery).
+        #[arg(long, value_name = "FILE")]
+        faults: Option<PathBuf>,
+    },
+}
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON object on stdout.
+    Json,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stderr is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn token_expiry_out_of_range_is_a_usage_error() {
+        let err = Cli::try_parse_from(["gw-provision", "new", "--token-expiry", "5000"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let err = Cli::try_parse_from(["gw-provision", "new", "--token-expiry", "0"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn unknown_os_is_a_usage_error() {
+        let err = Cli::try_parse_from(["gw-provision", "new", "--os", "solaris"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -1,0 +1,38 @@
+//! One function per command; each returns `Ok` or a [`CliError`] carrying its exit code.
+
+mod account;
+mod lists;
+mod new;
+mod sandbox;
+
+use super::args::{AppCommand, Cli, Command, GatewayCommand};
+use super::exit::CliError;
+use super::Ui;
+use clap::CommandFactory;
+
+/// Dispatches the parsed command line.
+pub async fn run(cli: Cli, ui: Ui) -> Result<(), CliError> {
+    let global = cli.global;
+    match cli.command {
+        Command::New(args) => new::run(&global, ui, args).await,
+        Command::Login => account::login(&global, ui).await,
+        Command::Logout => account::logout(&global, ui).await,
+        Command::Whoami => account::whoami(&global, ui).await,
+        Command::Gateway(GatewayCommand::List) => lists::gateway_list(&global, ui).await,
+        Command::Gateway(GatewayCommand::Remove { gateway }) => {
+            lists::gateway_remove(&global, ui, &gateway).await
+        }
+        Command::App(AppCommand::List) => lists::app_list(&global, ui).await,
+        Command::Sandbox(command) => sandbox::run(command).await,
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "gw-provision", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(Cli::command());
+            man.render(&mut std::io::stdout())
+                .map_err(|e| CliError::new(super::exit::ExitStatus::Internal, e.to_string()))
+        }
+    }
+}

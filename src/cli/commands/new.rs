@@ -1,0 +1,222 @@
+//! `gw-provision new`: the whole flow, from flags or the wizard.
+
+use crate::cli::args::{GlobalArgs, NewArgs, OsArg, OutputFormat};
+use crate::cli::connect;
+use crate::cli::exit::{CliError, ExitStatus};
+use crate::cli::output;
+use crate::cli::progress::{ProgressMode, StepProgress};
+use crate::cli::wizard::{self, Partial};
+use crate::cli::Ui;
+use crate::provision::{self, Action, Name, Progress, ProvisionInputs, StepKind, TargetOs};
+
+/// Demo defaults for `--sandbox`, the newcomer's first run.
+const DEMO_FOLDER: &str = "Gateway Lab";
+const DEMO_APP: &str = "Gateway Lab App";
+
+/// Runs `new`.
+pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliError> {
+    let mut partial = Partial {
+        folder: parse_name("shared folder name", args.folder.as_deref())?,
+        app: parse_name("application title", args.app.as_deref())?,
+        gateway: parse_name("gateway name", args.gateway.as_deref())?,
+        os: args.os.map(target_os),
+        existing: args.existing.then_some(true),
+    };
+    if !ui.interactive {
+        fill_non_interactive(&mut partial, global.sandbox)?;
+    }
+
+    let connection = connect::connect(global, ui).await?;
+    let session = &connection.session;
+    let progress = StepProgress::new(progress_mode(ui));
+
+    progress.started(StepKind::Observe);
+    let mut observation = provision::sync(session)
+        .await
+        .inspect_err(|_| progress.abandon())?;
+    progress.abandon();
+
+    let asked = partial.folder.is_none()
+        || partial.app.is_none()
+        || partial.gateway.is_none()
+        || partial.os.is_none();
+    if !asked {
+        partial.existing.get_or_insert(false);
+    }
+    // Prompts block on the terminal: run them off the async threads so Ctrl-C is still seen.
+    let observed = observation.observed().clone();
+    let answers = tokio::task::spawn_blocking(move || {
+        wizard::run(partial, &observed, &fresh_gateway_name())
+    })
+    .await
+    .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
+    let inputs = ProvisionInputs {
+        shared_folder: answers.folder,
+        application: answers.app,
+        gateway: answers.gateway,
+        os: answers.os,
+        existing: answers.existing,
+        replace: args.replace,
+        token_expiry_minutes: args.token_expiry,
+    };
+
+    progress.started(StepKind::Observe);
+    provision::inspect(session, &mut observation, &inputs)
+        .await
+        .inspect_err(|_| progress.abandon())?;
+    progress.abandon();
+    let plan = provision::execute::plan(&observation, &inputs)?;
+
+    if args.dry_run {
+        let outcome = provision::dry_run(&plan);
+        return print_outcome(ui, &outcome, &connection.server_label, true);
+    }
+    if ui.interactive && asked && !args.yes {
+        let summary = describe_plan(&plan);
+        let confirmed = tokio::task::spawn_blocking(move || wizard::confirm(&summary))
+            .await
+            .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
+        if !confirmed {
+            return Err(CliError::new(ExitStatus::Interrupted, "cancelled; nothing was changed"));
+        }
+    }
+    let outcome = provision::execute(session, &observation, &plan, &connection.redeem, &progress)
+        .await
+        .inspect_err(|_| progress.abandon())?;
+    print_outcome(ui, &outcome, &connection.server_label, false)
+}
+
+fn parse_name(what: &'static str, raw: Option<&str>) -> Result<Option<Name>, CliError> {
+    raw.map(|raw| Name::parse(what, raw))
+        .transpose()
+        .map_err(|e| CliError::new(ExitStatus::Usage, e.to_string()))
+}
+
+fn target_os(os: OsArg) -> TargetOs {
+    match os {
+        OsArg::Linux => TargetOs::Linux,
+        OsArg::Macos => TargetOs::Macos,
+        OsArg::Windows => TargetOs::Windows,
+        OsArg::Docker => TargetOs::Docker,
+        OsArg::Kubernetes => TargetOs::Kubernetes,
+    }
+}
+
+/// Non-interactive runs never prompt: a missing input is a usage error naming its flag, except
+/// under `--sandbox`, where the demo defaults let a newcomer's first command just work.
+fn fill_non_interactive(partial: &mut Partial, sandbox: bool) -> Result<(), CliError> {
+    let demo = |text: &str, what: &'static str| Name::parse(what, text).ok();
+    if partial.folder.is_none() {
+        partial.folder = sandbox
+            .then(|| demo(DEMO_FOLDER, "shared folder name"))
+            .flatten();
+    }
+    if partial.app.is_none() {
+        partial.app = sandbox.then(|| demo(DEMO_APP, "application title")).flatten();
+    }
+    if partial.gateway.is_none() && sandbox {
+        partial.gateway = demo(&fresh_gateway_name(), "gateway name");
+    }
+    if partial.os.is_none() && sandbox {
+        partial.os = Some(TargetOs::Linux);
+    }
+    let missing = [
+        (partial.folder.is_none(), "--folder", "the shared folder name"),
+        (partial.app.is_none(), "--app", "the application title"),
+        (partial.gateway.is_none(), "--gateway", "the gateway name"),
+        (partial.os.is_none(), "--os", "the gateway's OS"),
+    ];
+    if let Some((_, flag, what)) = missing.into_iter().find(|(m, _, _)| *m) {
+        return Err(CliError::missing(flag, what));
+    }
+    partial.existing.get_or_insert(false);
+    Ok(())
+}
+
+/// A gateway name that is new on every run, so the sandbox demo can be re-run as is.
+fn fresh_gateway_name() -> String {
+    let suffix = crate::keeper::crypto::random_bytes(3);
+    format!(
+        "gateway-{}",
+        suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+fn progress_mode(ui: Ui) -> ProgressMode {
+    match (ui.output, ui.stderr_tty) {
+        (OutputFormat::Json, _) => ProgressMode::Quiet,
+        (OutputFormat::Text, true) => ProgressMode::Spinner,
+        (OutputFormat::Text, false) => ProgressMode::Lines,
+    }
+}
+
+fn describe_plan(plan: &provision::Plan) -> String {
+    let inputs = &plan.inputs;
+    let line = |label: &str, name: &str, action: Action| {
+        format!("  {label:<14} {name}  ({})\n", action.hypothetical().as_str())
+    };
+    let mut text = String::from("Plan:\n");
+    text.push_str(&line(
+        "Shared folder",
+        inputs.shared_folder.as_str(),
+        plan.shared_folder.action(),
+    ));
+    text.push_str(&line(
+        "Application",
+        inputs.application.as_str(),
+        plan.application.action(),
+    ));
+    text.push_str(&line("Share", "Can Edit", plan.share));
+    text.push_str(&line(
+        "Gateway",
+        &format!("{} ({})", inputs.gateway, inputs.os),
+        plan.gateway.action(),
+    ));
+    text
+}
+
+fn print_outcome(
+    ui: Ui,
+    outcome: &provision::Outcome,
+    server: &str,
+    dry_run: bool,
+) -> Result<(), CliError> {
+    match ui.output {
+        OutputFormat::Json => {
+            let doc = output::outcome_json(outcome, server, dry_run);
+            println!("{doc}");
+        }
+        OutputFormat::Text => {
+            print!("{}", output::outcome_text(outcome, dry_run, ui.stdout_tty));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_interactive_without_folder_names_the_flag() {
+        let mut partial = Partial::default();
+        let err = fill_non_interactive(&mut partial, false).unwrap_err();
+        assert_eq!(err.status, ExitStatus::Usage);
+        assert!(err.hint.unwrap().contains("--folder"));
+    }
+
+    #[test]
+    fn sandbox_fills_demo_defaults() {
+        let mut partial = Partial::default();
+        fill_non_interactive(&mut partial, true).unwrap();
+        assert_eq!(partial.folder.unwrap().as_str(), DEMO_FOLDER);
+        assert_eq!(partial.app.unwrap().as_str(), DEMO_APP);
+        assert_eq!(partial.os, Some(TargetOs::Linux));
+        assert!(partial.gateway.unwrap().as_str().starts_with("gateway-"));
+    }
+
+    #[test]
+    fn fresh_gateway_names_differ() {
+        assert_ne!(fresh_gateway_name(), fresh_gateway_name());
+    }
+}

@@ -1,0 +1,226 @@
+//! Rendering results: one JSON object, or human text. Results go to stdout; messages and
+//! progress go to stderr.
+
+use crate::provision::{Action, Outcome};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// The JSON document `new --output json` prints. Field names are a public contract (README).
+pub fn outcome_json(outcome: &Outcome, server: &str, dry_run: bool) -> Value {
+    let mut doc = json!({
+        "shared_folder": resolved(&outcome.shared_folder.uid, &outcome.shared_folder.name, outcome.shared_folder.action),
+        "application": resolved(&outcome.application.uid, &outcome.application.name, outcome.application.action),
+        "share": { "editable": true, "action": outcome.share_action },
+        "gateway": {
+            "name": outcome.gateway.name,
+            "os": outcome.gateway.os.as_str(),
+            "action": outcome.gateway.action,
+            "uid": outcome.gateway.uid.map(|u| u.to_string()),
+        },
+        "server": server,
+        "dry_run": dry_run,
+    });
+    let Some(object) = doc.as_object_mut() else {
+        return doc;
+    };
+    if let Some(token) = &outcome.token {
+        object.insert("token".into(), Value::String(token.expose().to_string()));
+    }
+    if let Some(expires) = outcome.token_expires_at {
+        object.insert("token_expires_at".into(), Value::String(rfc3339(expires)));
+    }
+    if let Some(install) = &outcome.install {
+        object.insert(
+            "install_command".into(),
+            Value::String(install.command.clone()),
+        );
+    }
+    if let Some(config) = &outcome.config {
+        if let Ok(encoded) = config.to_base64() {
+            object.insert("config".into(), Value::String(encoded));
+        }
+    }
+    doc
+}
+
+fn resolved(uid: &Option<crate::keeper::uid::Uid>, name: &str, action: Action) -> Value {
+    json!({ "uid": uid.map(|u| u.to_string()), "name": name, "action": action })
+}
+
+/// RFC 3339 in UTC, the form `token_expires_at` promises.
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// The human text for stdout: a summary table, then what to run on the gateway host.
+pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
+    let mut out = String::new();
+    let title = if dry_run {
+        "Dry run: nothing was changed".to_string()
+    } else if outcome.token.is_some() {
+        format!("Gateway '{}' provisioned", outcome.gateway.name)
+    } else {
+        format!("Gateway '{}' ready", outcome.gateway.name)
+    };
+    out.push_str(&boxed(&title, fancy));
+    let rows = [
+        (
+            "Shared folder",
+            outcome.shared_folder.name.clone(),
+            outcome.shared_folder.action,
+            outcome.shared_folder.uid.map(|u| u.to_string()),
+        ),
+        (
+            "Application",
+            outcome.application.name.clone(),
+            outcome.application.action,
+            outcome.application.uid.map(|u| u.to_string()),
+        ),
+        ("Share", "Can Edit".to_string(), outcome.share_action, None),
+        (
+            "Gateway",
+            format!("{} ({})", outcome.gateway.name, outcome.gateway.os),
+            outcome.gateway.action,
+            outcome.gateway.uid.map(|u| u.to_string()),
+        ),
+    ];
+    let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+    for (label, name, action, uid) in rows {
+        let pad = width.saturating_sub(name.chars().count());
+        out.push_str(&format!(
+            "  {label:<14}{name}{:pad$}  {:<13}{}\n",
+            "",
+            action.as_str(),
+            uid.unwrap_or_default()
+        ));
+    }
+    if let Some(expires) = outcome.token_expires_at {
+        out.push_str(&format!(
+            "\nOne-time access token (expires {}):\n  {}\n",
+            rfc3339(expires),
+            outcome
+                .token
+                .as_ref()
+                .map(|t| t.expose().to_string())
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(install) = &outcome.install {
+        out.push_str("\nRun this on the gateway host:\n\n");
+        out.push_str(&format!("  {}\n", install.command));
+        for extra in &install.extras {
+            out.push_str(&format!("\n{}:\n\n", capitalize(extra.title)));
+            for line in extra.body.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    out
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A one-line title in a box; plain when not drawing to a terminal.
+pub fn boxed(title: &str, fancy: bool) -> String {
+    if !fancy {
+        return format!("== {title} ==\n");
+    }
+    let width = title.chars().count() + 2;
+    format!(
+        "╭{bar}╮\n│ {title} │\n╰{bar}╯\n",
+        bar = "─".repeat(width)
+    )
+}
+
+/// A table of rows for list commands, as text or a JSON array.
+#[derive(Debug, Serialize)]
+pub struct Table {
+    /// Column headings.
+    #[serde(skip)]
+    pub headings: Vec<&'static str>,
+    /// Rows, as JSON objects keyed by the snake_case heading.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Renders the table as aligned text.
+    pub fn to_text(&self) -> String {
+        let mut widths: Vec<usize> = self.headings.iter().map(|h| h.len()).collect();
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate() {
+                if let Some(w) = widths.get_mut(i) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+        }
+        let mut out = String::new();
+        let line = |cells: Vec<&str>, out: &mut String| {
+            let parts: Vec<String> = cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let w = widths.get(i).copied().unwrap_or(0);
+                    format!("{c:<w$}")
+                })
+                .collect();
+            out.push_str(parts.join("  ").trim_end());
+            out.push('\n');
+        };
+        line(self.headings.to_vec(), &mut out);
+        for row in &self.rows {
+            line(row.iter().map(String::as_str).collect(), &mut out);
+        }
+        out
+    }
+
+    /// Renders the table as a JSON array of objects keyed by snake_case headings.
+    pub fn to_json(&self) -> Value {
+        let keys: Vec<String> = self
+            .headings
+            .iter()
+            .map(|h| h.to_lowercase().replace(' ', "_"))
+            .collect();
+        Value::Array(
+            self.rows
+                .iter()
+                .map(|row| {
+                    Value::Object(
+                        keys.iter()
+                            .cloned()
+                            .zip(row.iter().map(|c| Value::String(c.clone())))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let table = Table {
+            headings: vec!["Name", "UID"],
+            rows: vec![vec!["a".into(), "1".into()], vec!["long".into(), "2".into()]],
+        };
+        assert_eq!(table.to_text(), "Name  UID\na     1\nlong  2\n");
+        assert_eq!(table.to_json()[1]["name"], "long");
+    }
+
+    #[test]
+    fn plain_box_when_not_a_terminal() {
+        assert_eq!(boxed("Done", false), "== Done ==\n");
+        assert!(boxed("Done", true).contains("│ Done │"));
+    }
+}

@@ -1,0 +1,490 @@
+//! The provisioning plan: what exists, what will be created, reused, updated or replaced.
+//!
+//! Planning is pure: it looks at what the vault holds (an [`Observed`]) and the user's
+//! [`ProvisionInputs`], and decides every step before anything is changed. That is what makes
+//! `--dry-run` honest and lets a conflict stop the run before the first write.
+
+use super::inputs::{ProvisionInputs, TargetOs};
+use crate::keeper::uid::Uid;
+use serde::Serialize;
+
+/// What one step did, or would do under `--dry-run`. Serialized as in the JSON output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Made new.
+    Created,
+    /// Already there, left alone.
+    Reused,
+    /// Already there, changed (a read-only share made editable).
+    Updated,
+    /// Removed and made anew (`--replace`).
+    Replaced,
+    /// Dry run: would be made new.
+    WouldCreate,
+    /// Dry run: already there, would be left alone.
+    WouldReuse,
+    /// Dry run: would be changed.
+    WouldUpdate,
+    /// Dry run: would be removed and made anew.
+    WouldReplace,
+}
+
+impl Action {
+    /// The dry-run form of this action.
+    pub fn hypothetical(self) -> Action {
+        match self {
+            Action::Created | Action::WouldCreate => Action::WouldCreate,
+            Action::Reused | Action::WouldReuse => Action::WouldReuse,
+            Action::Updated | Action::WouldUpdate => Action::WouldUpdate,
+            Action::Replaced | Action::WouldReplace => Action::WouldReplace,
+        }
+    }
+
+    /// The word shown in text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Reused => "reused",
+            Action::Updated => "updated",
+            Action::Replaced => "replaced",
+            Action::WouldCreate => "would create",
+            Action::WouldReuse => "would reuse",
+            Action::WouldUpdate => "would update",
+            Action::WouldReplace => "would replace",
+        }
+    }
+}
+
+/// A shared folder the vault already holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObservedFolder {
+    /// Its UID.
+    pub uid: Uid,
+    /// Its decrypted name.
+    pub name: String,
+    /// Whether it sits at the vault root.
+    pub at_root: bool,
+}
+
+/// A KSM application the vault already holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObservedApplication {
+    /// Its record UID.
+    pub uid: Uid,
+    /// Its title.
+    pub title: String,
+}
+
+/// A gateway (KSM client of controller type, or PAM controller row) in the chosen application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObservedGateway {
+    /// Its name.
+    pub name: String,
+    /// Controller UID, when `pam/get_controllers` listed it.
+    pub controller_uid: Option<Uid>,
+    /// KSM client id, when `get_app_info` listed it.
+    pub client_id: Option<Vec<u8>>,
+    /// Whether a gateway has redeemed its token.
+    pub initialized: bool,
+}
+
+/// What the vault holds that bears on the plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// Every shared folder.
+    pub folders: Vec<ObservedFolder>,
+    /// Every KSM application.
+    pub applications: Vec<ObservedApplication>,
+    /// The chosen application's share of the chosen folder: `None` when there is none,
+    /// else whether it is editable. Only meaningful when both exist.
+    pub share_editable: Option<bool>,
+    /// Gateways of the chosen application.
+    pub gateways: Vec<ObservedGateway>,
+}
+
+/// Why no plan could be made; each maps to a documented exit code.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    /// More than one shared folder at the root has this exact name.
+    #[error("{count} shared folders named '{name}' exist at the vault root; rename one or pick another name")]
+    AmbiguousFolder {
+        /// The name.
+        name: String,
+        /// How many matched.
+        count: usize,
+    },
+    /// More than one application has this exact title.
+    #[error("{count} KSM applications are titled '{name}'; rename one or pick another title")]
+    AmbiguousApplication {
+        /// The title.
+        name: String,
+        /// How many matched.
+        count: usize,
+    },
+    /// A gateway of this name exists and `--replace` was not given.
+    #[error("a gateway named '{name}' already exists in application '{application}'")]
+    GatewayExists {
+        /// The gateway name.
+        name: String,
+        /// The application title.
+        application: String,
+    },
+    /// `--existing` names a gateway that is not there.
+    #[error("no gateway named '{name}' exists in application '{application}'")]
+    GatewayMissing {
+        /// The gateway name.
+        name: String,
+        /// The application title.
+        application: String,
+    },
+    /// `--existing` cannot produce a Docker or Kubernetes config: that needs a new token.
+    #[error("--existing does not apply to {os}: a {os} gateway config needs a new one-time token")]
+    ExistingNeedsToken {
+        /// The target.
+        os: TargetOs,
+    },
+}
+
+/// The decided steps, in execution order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The inputs the plan was made for.
+    pub inputs: ProvisionInputs,
+    /// Step 1.
+    pub shared_folder: Step<Uid>,
+    /// Step 2.
+    pub application: Step<Uid>,
+    /// Step 3: the share's action (`Created`, `Updated` or `Reused`).
+    pub share: Action,
+    /// Step 4.
+    pub gateway: GatewayStep,
+}
+
+/// A step that reuses an existing object or creates one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step<T> {
+    /// Reuse the object with this id.
+    Reuse(T),
+    /// Create it.
+    Create,
+}
+
+impl<T> Step<T> {
+    /// The action this step takes when executed.
+    pub fn action(&self) -> Action {
+        match self {
+            Step::Reuse(_) => Action::Reused,
+            Step::Create => Action::Created,
+        }
+    }
+}
+
+/// What happens to the gateway.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GatewayStep {
+    /// Add a new gateway client and mint its token.
+    Create,
+    /// Remove this gateway, then add a new one (`--replace`).
+    Replace(ObservedGateway),
+    /// Leave this gateway alone and print the upgrade command (`--existing`).
+    KeepExisting(ObservedGateway),
+}
+
+impl GatewayStep {
+    /// The action this step takes when executed.
+    pub fn action(&self) -> Action {
+        match self {
+            GatewayStep::Create => Action::Created,
+            GatewayStep::Replace(_) => Action::Replaced,
+            GatewayStep::KeepExisting(_) => Action::Reused,
+        }
+    }
+}
+
+/// Decides every step. Nothing is written; a conflict is reported before any change.
+pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, PlanError> {
+    if inputs.existing && inputs.os.needs_config() {
+        return Err(PlanError::ExistingNeedsToken { os: inputs.os });
+    }
+    let folder_name = inputs.shared_folder.as_str();
+    let folders: Vec<&ObservedFolder> = observed
+        .folders
+        .iter()
+        .filter(|f| f.at_root && f.name == folder_name)
+        .collect();
+    let shared_folder = match folders.as_slice() {
+        [] => Step::Create,
+        [one] => Step::Reuse(one.uid),
+        many => {
+            return Err(PlanError::AmbiguousFolder {
+                name: folder_name.to_string(),
+                count: many.len(),
+            })
+        }
+    };
+
+    let app_title = inputs.application.as_str();
+    let apps: Vec<&ObservedApplication> = observed
+        .applications
+        .iter()
+        .filter(|a| a.title == app_title)
+        .collect();
+    let application = match apps.as_slice() {
+        [] => Step::Create,
+        [one] => Step::Reuse(one.uid),
+        many => {
+            return Err(PlanError::AmbiguousApplication {
+                name: app_title.to_string(),
+                count: many.len(),
+            })
+        }
+    };
+
+    // A share can only exist when both the folder and the application already do.
+    let share = match (&shared_folder, &application, observed.share_editable) {
+        (Step::Reuse(_), Step::Reuse(_), Some(true)) => Action::Reused,
+        (Step::Reuse(_), Step::Reuse(_), Some(false)) => Action::Updated,
+        _ => Action::Created,
+    };
+
+    let existing_gateway = match application {
+        Step::Reuse(_) => find_gateway(&observed.gateways, inputs.gateway.as_str()),
+        Step::Create => None,
+    };
+    let gateway = match (existing_gateway, inputs.existing, inputs.replace) {
+        (Some(found), true, _) => GatewayStep::KeepExisting(found),
+        (None, true, _) => {
+            return Err(PlanError::GatewayMissing {
+                name: inputs.gateway.to_string(),
+                application: app_title.to_string(),
+            })
+        }
+        (Some(found), false, true) => GatewayStep::Replace(found),
+        (Some(_), false, false) => {
+            return Err(PlanError::GatewayExists {
+                name: inputs.gateway.to_string(),
+                application: app_title.to_string(),
+            })
+        }
+        (None, false, _) => GatewayStep::Create,
+    };
+
+    Ok(Plan {
+        inputs: inputs.clone(),
+        shared_folder,
+        application,
+        share,
+        gateway,
+    })
+}
+
+/// Gateway names compare case-insensitively, as Commander's `pam gateway` commands do, so that
+/// `Edge-1` and `edge-1` are not provisioned side by side by accident.
+fn find_gateway(gateways: &[ObservedGateway], name: &str) -> Option<ObservedGateway> {
+    let lower = name.to_lowercase();
+    let mut matching = gateways.iter().filter(|g| g.name.to_lowercase() == lower);
+    let first = matching.next()?.clone();
+    // The same gateway may be listed twice (as a KSM client and as a controller): merge them.
+    Some(matching.fold(first, |mut merged, other| {
+        merged.controller_uid = merged.controller_uid.or(other.controller_uid);
+        if merged.client_id.is_none() {
+            merged.client_id = other.client_id.clone();
+        }
+        merged.initialized |= other.initialized;
+        merged
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provision::inputs::Name;
+
+    fn inputs() -> ProvisionInputs {
+        ProvisionInputs {
+            shared_folder: Name::parse("f", "Gateway Lab").unwrap(),
+            application: Name::parse("a", "Gateway Lab App").unwrap(),
+            gateway: Name::parse("g", "edge-1").unwrap(),
+            os: TargetOs::Linux,
+            existing: false,
+            replace: false,
+            token_expiry_minutes: 60,
+        }
+    }
+
+    fn folder(name: &str, at_root: bool) -> ObservedFolder {
+        ObservedFolder {
+            uid: Uid::generate(),
+            name: name.to_string(),
+            at_root,
+        }
+    }
+
+    fn app(title: &str) -> ObservedApplication {
+        ObservedApplication {
+            uid: Uid::generate(),
+            title: title.to_string(),
+        }
+    }
+
+    fn gateway(name: &str) -> ObservedGateway {
+        ObservedGateway {
+            name: name.to_string(),
+            controller_uid: Some(Uid::generate()),
+            client_id: None,
+            initialized: false,
+        }
+    }
+
+    #[test]
+    fn empty_vault_creates_everything() {
+        let plan = make_plan(&inputs(), &Observed::default()).unwrap();
+        assert_eq!(plan.shared_folder, Step::Create);
+        assert_eq!(plan.application, Step::Create);
+        assert_eq!(plan.share, Action::Created);
+        assert_eq!(plan.gateway, GatewayStep::Create);
+    }
+
+    #[test]
+    fn existing_folder_and_app_with_editable_share_are_reused() {
+        let f = folder("Gateway Lab", true);
+        let a = app("Gateway Lab App");
+        let observed = Observed {
+            folders: vec![f.clone()],
+            applications: vec![a.clone()],
+            share_editable: Some(true),
+            gateways: vec![],
+        };
+        let plan = make_plan(&inputs(), &observed).unwrap();
+        assert_eq!(plan.shared_folder, Step::Reuse(f.uid));
+        assert_eq!(plan.application, Step::Reuse(a.uid));
+        assert_eq!(plan.share, Action::Reused);
+    }
+
+    #[test]
+    fn read_only_share_is_updated() {
+        let observed = Observed {
+            folders: vec![folder("Gateway Lab", true)],
+            applications: vec![app("Gateway Lab App")],
+            share_editable: Some(false),
+            gateways: vec![],
+        };
+        assert_eq!(make_plan(&inputs(), &observed).unwrap().share, Action::Updated);
+    }
+
+    #[test]
+    fn folder_not_at_root_is_not_reused() {
+        let observed = Observed {
+            folders: vec![folder("Gateway Lab", false)],
+            ..Observed::default()
+        };
+        assert_eq!(
+            make_plan(&inputs(), &observed).unwrap().shared_folder,
+            Step::Create
+        );
+    }
+
+    #[test]
+    fn folder_name_match_is_exact() {
+        let observed = Observed {
+            folders: vec![folder("gateway lab", true)],
+            ..Observed::default()
+        };
+        assert_eq!(
+            make_plan(&inputs(), &observed).unwrap().shared_folder,
+            Step::Create
+        );
+    }
+
+    #[test]
+    fn two_root_folders_with_the_name_are_ambiguous() {
+        let observed = Observed {
+            folders: vec![folder("Gateway Lab", true), folder("Gateway Lab", true)],
+            ..Observed::default()
+        };
+        assert!(matches!(
+            make_plan(&inputs(), &observed),
+            Err(PlanError::AmbiguousFolder { count: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn existing_gateway_without_replace_is_a_conflict() {
+        let observed = Observed {
+            folders: vec![],
+            applications: vec![app("Gateway Lab App")],
+            share_editable: None,
+            gateways: vec![gateway("EDGE-1")],
+        };
+        assert!(matches!(
+            make_plan(&inputs(), &observed),
+            Err(PlanError::GatewayExists { .. })
+        ));
+    }
+
+    #[test]
+    fn existing_gateway_with_replace_is_replaced() {
+        let g = gateway("edge-1");
+        let observed = Observed {
+            applications: vec![app("Gateway Lab App")],
+            gateways: vec![g.clone()],
+            ..Observed::default()
+        };
+        let plan = make_plan(
+            &ProvisionInputs {
+                replace: true,
+                ..inputs()
+            },
+            &observed,
+        )
+        .unwrap();
+        assert_eq!(plan.gateway, GatewayStep::Replace(g));
+    }
+
+    #[test]
+    fn existing_flag_requires_the_gateway() {
+        let result = make_plan(
+            &ProvisionInputs {
+                existing: true,
+                ..inputs()
+            },
+            &Observed::default(),
+        );
+        assert!(matches!(result, Err(PlanError::GatewayMissing { .. })));
+    }
+
+    #[test]
+    fn existing_flag_refuses_docker() {
+        let result = make_plan(
+            &ProvisionInputs {
+                existing: true,
+                os: TargetOs::Docker,
+                ..inputs()
+            },
+            &Observed::default(),
+        );
+        assert!(matches!(result, Err(PlanError::ExistingNeedsToken { .. })));
+    }
+
+    #[test]
+    fn gateway_listed_as_client_and_controller_is_merged() {
+        let mut as_client = gateway("edge-1");
+        as_client.controller_uid = None;
+        as_client.client_id = Some(vec![1, 2, 3]);
+        let as_controller = gateway("edge-1");
+        let merged = find_gateway(&[as_client, as_controller.clone()], "edge-1").unwrap();
+        assert_eq!(merged.client_id, Some(vec![1, 2, 3]));
+        assert_eq!(merged.controller_uid, as_controller.controller_uid);
+    }
+
+    #[test]
+    fn dry_run_actions_use_the_would_forms() {
+        assert_eq!(Action::Created.hypothetical(), Action::WouldCreate);
+        assert_eq!(Action::Reused.hypothetical(), Action::WouldReuse);
+        assert_eq!(
+            serde_json::to_value(Action::WouldCreate).unwrap(),
+            serde_json::json!("would-create")
+        );
+    }
+}
