@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use crate::keeper::proto::rest_error::RestErrorBody;
+use crate::keeper::proto::v2::V2Response;
+
 /// Why a call to Keeper's REST API failed.
 ///
 /// Messages carry Keeper's error code and text, never payloads, keys or tokens.
@@ -103,7 +106,7 @@ impl TransportError {
     }
 }
 
-/// A Keeper JSON error body (`{"error": …, "message": …, …}`), read leniently.
+/// A Keeper error (REST error body or failed v2 reply) reduced to what the client reacts to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ErrorBody {
     pub code: String,
@@ -115,38 +118,25 @@ pub(crate) struct ErrorBody {
 }
 
 impl ErrorBody {
-    /// Parses an error body; `None` when it is not a JSON object.
-    ///
-    /// Numbers are accepted as JSON numbers or strings: the Python clients index the dict
-    /// without caring about the type, so a server may send either.
+    /// Parses a plaintext REST error body; `None` when it is not one (e.g. a proxy's page).
     pub fn parse(body: &[u8]) -> Option<ErrorBody> {
+        // serde would also accept a JSON array as a struct; only an object is an error body.
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-        let object = value.as_object()?;
-        let text = |key: &str| -> Option<String> {
-            match object.get(key)? {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Null => None,
-                other => Some(other.to_string()),
-            }
-        };
-        let number = |key: &str| -> Option<i64> {
-            match object.get(key)? {
-                serde_json::Value::Number(n) => n.as_i64(),
-                serde_json::Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            }
-        };
-        let code = text("error")
-            .or_else(|| text("result_code"))
-            .unwrap_or_default();
-        Some(ErrorBody {
-            code,
-            message: text("message").unwrap_or_default(),
-            additional_info: text("additional_info").filter(|s| !s.is_empty()),
-            key_id: number("key_id").and_then(|n| i32::try_from(n).ok()),
-            region_host: text("region_host").filter(|s| !s.is_empty()),
-            retry_after: number("retry_after").and_then(|n| u64::try_from(n).ok()),
-        })
+        if !value.is_object() {
+            return None;
+        }
+        serde_json::from_value::<RestErrorBody>(value)
+            .ok()
+            .map(ErrorBody::from)
+    }
+
+    /// The failure described by a v2 command reply whose `result` is not `success`.
+    pub fn from_v2(reply: V2Response) -> ErrorBody {
+        ErrorBody {
+            code: reply.result_code.unwrap_or_default(),
+            message: reply.message.unwrap_or_default(),
+            ..ErrorBody::default()
+        }
     }
 
     /// Maps the body onto the typed error the rest of the client reacts to.
@@ -182,6 +172,19 @@ impl ErrorBody {
             },
             message: self.message,
             additional_info: self.additional_info,
+        }
+    }
+}
+
+impl From<RestErrorBody> for ErrorBody {
+    fn from(body: RestErrorBody) -> Self {
+        ErrorBody {
+            code: body.error,
+            message: body.message.unwrap_or_default(),
+            additional_info: body.additional_info.filter(|s| !s.is_empty()),
+            key_id: body.key_id,
+            region_host: body.region_host.filter(|s| !s.is_empty()),
+            retry_after: body.retry_after.and_then(|n| u64::try_from(n).ok()),
         }
     }
 }

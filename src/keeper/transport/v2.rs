@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use super::error::{ErrorBody, TransportError};
 use super::{SessionToken, Transport};
+use crate::keeper::proto::v2::V2Response;
 
 /// The endpoint that carries JSON commands inside the normal envelope.
 pub const V2_COMMAND_ENDPOINT: &str = "vault/execute_v2_command";
@@ -68,7 +69,9 @@ impl Transport {
             if reply.get("result").and_then(Value::as_str) == Some("success") {
                 return Ok(reply);
             }
-            let error = ErrorBody::parse(&body).unwrap_or_default();
+            let error = serde_json::from_value::<V2Response>(reply)
+                .map(ErrorBody::from_v2)
+                .unwrap_or_default();
             tracing::debug!(command = %name, result_code = %error.code, "v2 command failed");
             if error.code == "throttled" && !retried {
                 retried = true;
