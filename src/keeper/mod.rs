@@ -1,6 +1,7 @@
 //! The Keeper client layer: crypto, wire types, transport, login and the vault/KSM/PAM calls.
 //! Nothing here prints, prompts or knows about clap.
 
+pub mod auth;
 pub mod crypto;
 pub mod proto;
 pub mod server;
