@@ -1,1 +1,303 @@
-//! The Keeper API emulator (being written).
+//! A local HTTPS emulator of the Keeper API subset gw-provision uses.
+//!
+//! It speaks the real wire protocol (`api/rest` protobuf envelopes and `sm/v1` KSM JSON) with its
+//! own P-256 server key (id 7) and its own TLS CA, so Keeper's official clients accept it once
+//! pointed at the descriptor. State lives in one directory, locked while a sandbox runs.
+//! Built only on `keeper::crypto`, `keeper::proto` and `keeper::uid`, never on the client code.
+
+mod context;
+mod envelope;
+pub mod faults;
+mod ksm;
+mod login;
+mod pam;
+mod persist;
+mod server;
+mod sm;
+mod state;
+mod tls;
+mod vault;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::keeper::crypto::{b64url_encode, EcPrivateKey};
+
+pub use envelope::SERVER_KEY_ID;
+pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};
+pub use persist::PersistError;
+
+/// Why the sandbox could not start, run or stop.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The state directory is locked, unreadable or could not be written.
+    #[error(transparent)]
+    State(#[from] PersistError),
+    /// The stored server key or certificate is unusable.
+    #[error("stored server identity is invalid: {0}")]
+    Identity(String),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Requested address.
+        addr: SocketAddr,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The descriptor file could not be written.
+    #[error("cannot write descriptor {path}: {source}")]
+    Descriptor {
+        /// The file.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// Waiting for SIGINT/SIGTERM failed.
+    #[error("cannot wait for a shutdown signal: {0}")]
+    Signal(std::io::Error),
+    /// A blocking task failed to run.
+    #[error("sandbox task failed: {0}")]
+    Task(String),
+}
+
+/// How to run a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// Listen address; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Directory holding the state file and the lock.
+    pub state_dir: PathBuf,
+    /// Faults to inject from the start.
+    pub faults: Option<FaultPlan>,
+}
+
+impl SandboxOptions {
+    /// Options for `127.0.0.1:0` with the given state directory and no faults.
+    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            state_dir: state_dir.into(),
+            faults: None,
+        }
+    }
+}
+
+/// What a client needs to talk to a running sandbox; written as JSON with exactly these keys.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Descriptor {
+    /// `https://127.0.0.1:PORT`.
+    pub url: String,
+    /// `127.0.0.1:PORT`.
+    pub host: String,
+    /// PEM of the CA that signed the server certificate; trust only this.
+    pub ca_cert_pem: String,
+    /// Server key id to use for `api/rest` and `sm/v1` (always 7).
+    pub server_key_id: i32,
+    /// Server public key, b64url of the 65-byte uncompressed P-256 point.
+    pub server_public_key: String,
+    /// Username of the seeded demo account.
+    pub user: String,
+    /// Password of the seeded demo account.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Descriptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Descriptor")
+            .field("url", &self.url)
+            .field("host", &self.host)
+            .field("server_key_id", &self.server_key_id)
+            .field("server_public_key", &self.server_public_key)
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sandbox serving in the background; dropping it stops the server without a final save.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    descriptor: Descriptor,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+    state: Arc<RwLock<state::State>>,
+    store: Arc<persist::StateStore>,
+}
+
+impl std::fmt::Debug for context::Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared(..)")
+    }
+}
+
+/// Starts a sandbox: locks and loads (or creates) the state, binds, and serves in the background.
+pub async fn start(opts: SandboxOptions) -> Result<RunningSandbox, SandboxError> {
+    let dir = opts.state_dir.clone();
+    let (store, state) = tokio::task::spawn_blocking(move || persist::StateStore::open(&dir))
+        .await
+        .map_err(|e| SandboxError::Task(e.to_string()))??;
+    let server_key = EcPrivateKey::from_bytes(&state.server.ec_private_key)
+        .map_err(|e| SandboxError::Identity(e.to_string()))?;
+    let tls = state
+        .server
+        .tls
+        .server_config()
+        .map_err(|e| SandboxError::Identity(e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| SandboxError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| SandboxError::Bind {
+        addr: opts.listen,
+        source,
+    })?;
+    let descriptor = describe(&state, &server_key, local);
+    let state = Arc::new(RwLock::new(state));
+    let store = Arc::new(store);
+    let shared = Arc::new(context::Shared {
+        state: Arc::clone(&state),
+        store: Arc::clone(&store),
+        server_key,
+        faults: Mutex::new(opts.faults.unwrap_or_default()),
+        logins: Mutex::new(Default::default()),
+    });
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let task = tokio::spawn(server::serve(
+        listener,
+        tokio_rustls::TlsAcceptor::from(tls),
+        shared,
+        shutdown_rx,
+    ));
+    Ok(RunningSandbox {
+        descriptor,
+        shutdown,
+        task: Some(task),
+        state,
+        store,
+    })
+}
+
+fn describe(state: &state::State, key: &EcPrivateKey, local: SocketAddr) -> Descriptor {
+    // A wildcard listen address is reachable on loopback; clients need a concrete host.
+    let reachable = if local.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), local.port())
+    } else {
+        local
+    };
+    let demo = state.accounts.first();
+    Descriptor {
+        url: format!("https://{reachable}"),
+        host: reachable.to_string(),
+        ca_cert_pem: state.server.tls.ca_cert_pem.clone(),
+        server_key_id: SERVER_KEY_ID,
+        server_public_key: b64url_encode(&key.public_key().to_uncompressed()),
+        user: demo.map(|a| a.username.clone()).unwrap_or_default(),
+        password: demo.map(|a| a.password.to_string()).unwrap_or_default(),
+    }
+}
+
+impl RunningSandbox {
+    /// How to reach this sandbox.
+    pub fn descriptor(&self) -> &Descriptor {
+        &self.descriptor
+    }
+
+    /// Stops accepting, drains connections, and flushes the state to disk.
+    pub async fn shutdown(mut self) -> Result<(), SandboxError> {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            task.await.map_err(|e| SandboxError::Task(e.to_string()))?;
+        }
+        self.store.mark_changed();
+        self.store.save(&self.state).await?;
+        Ok(())
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Adds `count` v3 records to the demo account of the sandbox state in `state_dir` (tests, benches).
+///
+/// Runs without a server; the directory must not be in use by a running sandbox.
+pub fn seed_records(state_dir: &Path, count: usize) -> Result<(), SandboxError> {
+    let (store, mut state) = persist::StateStore::open(state_dir)?;
+    if let Some(account) = state.accounts.first_mut() {
+        account
+            .seed_records(count)
+            .map_err(|e| SandboxError::Identity(e.to_string()))?;
+    }
+    store.write_state(&state)?;
+    Ok(())
+}
+
+/// Runs a sandbox in the foreground until SIGINT or SIGTERM, then shuts down cleanly.
+///
+/// The descriptor is written to `descriptor_file` (mode 0600, atomically) or printed to stdout.
+pub async fn serve_until_signal(
+    opts: SandboxOptions,
+    descriptor_file: Option<PathBuf>,
+) -> Result<(), SandboxError> {
+    let sandbox = start(opts).await?;
+    let json = serde_json::to_string_pretty(sandbox.descriptor())
+        .map_err(|e| SandboxError::Task(e.to_string()))?;
+    match &descriptor_file {
+        Some(path) => write_private_file(path, json.as_bytes()).map_err(|source| {
+            SandboxError::Descriptor {
+                path: path.clone(),
+                source,
+            }
+        })?,
+        None => println!("{json}"),
+    }
+    tracing::info!(url = %sandbox.descriptor().url, "sandbox serving");
+    let signal = wait_for_signal().await;
+    let result = sandbox.shutdown().await;
+    signal?;
+    result
+}
+
+async fn wait_for_signal() -> Result<(), SandboxError> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(SandboxError::Signal)?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map_err(SandboxError::Signal),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map_err(SandboxError::Signal)
+    }
+}
+
+/// Writes `bytes` to `path` with mode 0600 via a temp file and rename.
+fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "descriptor".to_string());
+    let temp = path.with_file_name(format!(".{file_name}.tmp"));
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temp, path)
+}

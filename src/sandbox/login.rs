@@ -1,0 +1,377 @@
+//! Login v3: device registration, start/resume, auth hash, clone-code resume, account summary.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::keeper::crypto::{random_bytes, EcPublicKey};
+use crate::keeper::proto::account_summary::{
+    AccountSummaryElements, DeviceInfo, KeysInfo, License, Settings,
+};
+use crate::keeper::proto::authentication::{
+    Device as DeviceMessage, DeviceRegistrationRequest, DeviceStatus, EncryptedDataKeyType,
+    LoginResponse, LoginState, PasswordMethod, RegisterDeviceDataKeyRequest, Salt,
+    SessionTokenType, StartLoginRequest, UserSettingRequest, ValidateAuthHashRequest,
+};
+
+use super::context::{
+    constant_time_eq, decode, ApiError, PendingLogin, Reply, Shared, SESSION_IDLE_MS,
+};
+use super::state::{now_ms, Device, DeviceLink, Session, State};
+
+const LOGIN_TOKEN_TTL_MS: i64 = 10 * 60 * 1000;
+const MAX_SESSIONS_PER_ACCOUNT: usize = 256;
+const MAX_PENDING_LOGINS: usize = 4096;
+
+/// `authentication/register_device`: remembers the device key and hands out an opaque token.
+pub fn register_device(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+    let request: DeviceRegistrationRequest = decode(body, "DeviceRegistrationRequest")?;
+    EcPublicKey::from_uncompressed(&request.device_public_key)
+        .map_err(|_| ApiError::bad_request("devicePublicKey is not a P-256 point"))?;
+    let token = random_bytes(64);
+    shared.write().devices.push(Device {
+        token: token.clone(),
+        public_key: request.device_public_key,
+        name: request.device_name,
+        client_version: request.client_version,
+    });
+    shared.changed();
+    Ok(Reply::message(&DeviceMessage {
+        encrypted_device_token: token,
+    }))
+}
+
+fn device_not_registered() -> ApiError {
+    // Commander reads `additional_info` with a plain key lookup (notes 04 §1.1), so it must be present.
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "device_not_registered",
+        "This device is not registered",
+    )
+    .with("additional_info", json!(""))
+}
+
+/// `authentication/start_login`: starts or resumes a login (username, login token or clone code).
+pub fn start_login(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+    let request: StartLoginRequest = decode(body, "StartLoginRequest")?;
+    let device = request.encrypted_device_token.clone();
+    if !shared.read().devices.iter().any(|d| d.token == device) {
+        return Err(device_not_registered());
+    }
+    if !request.clone_code.is_empty() {
+        if let Some(response) = resume_with_clone_code(shared, &device, &request.clone_code) {
+            return Ok(Reply::message(&response));
+        }
+    }
+    let account = if !request.username.is_empty() {
+        shared.read().account_index(&request.username)
+    } else if !request.encrypted_login_token.is_empty() {
+        let pending = shared.logins().get(&request.encrypted_login_token).cloned();
+        match pending {
+            Some(p) if p.expires_ms > now_ms() && p.device_token == device => Some(p.account),
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "login_token_expired",
+                    "The login token has expired; start the login again",
+                ))
+            }
+        }
+    } else {
+        return Ok(Reply::message(&LoginResponse {
+            login_state: LoginState::RequiresUsername as i32,
+            ..Default::default()
+        }));
+    };
+    let Some(account) = account else {
+        return Ok(Reply::message(&LoginResponse {
+            login_state: LoginState::RequiresAccountCreation as i32,
+            message: "No account exists for this username".to_string(),
+            ..Default::default()
+        }));
+    };
+    let login_token = random_bytes(32);
+    {
+        let now = now_ms();
+        let mut logins = shared.logins();
+        logins.retain(|_, p| p.expires_ms > now);
+        if logins.len() >= MAX_PENDING_LOGINS {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "throttled",
+                "Too many logins in progress; try again in 60 seconds",
+            ));
+        }
+        logins.insert(
+            login_token.clone(),
+            PendingLogin {
+                account,
+                device_token: device,
+                expires_ms: now + LOGIN_TOKEN_TTL_MS,
+            },
+        );
+    }
+    let state = shared.read();
+    let account = &state.accounts[account];
+    Ok(Reply::message(&LoginResponse {
+        login_state: LoginState::RequiresAuthHash as i32,
+        encrypted_login_token: login_token,
+        primary_username: account.username.clone(),
+        salt: vec![Salt {
+            iterations: i32::try_from(account.auth_iterations).unwrap_or(i32::MAX),
+            salt: account.auth_salt.clone(),
+            algorithm: 2,
+            uid: account.account_uid.as_bytes().to_vec(),
+            name: "Master".to_string(),
+        }],
+        ..Default::default()
+    }))
+}
+
+fn resume_with_clone_code(
+    shared: &Arc<Shared>,
+    device: &[u8],
+    clone_code: &[u8],
+) -> Option<LoginResponse> {
+    let (account, data_key) = {
+        let state = shared.read();
+        state
+            .accounts
+            .iter()
+            .enumerate()
+            .find_map(|(index, account)| {
+                account.device_links.iter().find_map(|link| {
+                    let matches = link.device_token == device
+                        && link
+                            .clone_code
+                            .as_deref()
+                            .is_some_and(|code| constant_time_eq(code, clone_code));
+                    match (&link.encrypted_data_key, matches) {
+                        (Some(key), true) => Some((index, key.clone())),
+                        _ => None,
+                    }
+                })
+            })?
+    };
+    Some(logged_in(
+        shared,
+        account,
+        device,
+        data_key,
+        EncryptedDataKeyType::ByDevicePublicKey,
+    ))
+}
+
+/// `authentication/validate_auth_hash`: checks the password hash and opens a session.
+pub fn validate_auth_hash(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+    let request: ValidateAuthHashRequest = decode(body, "ValidateAuthHashRequest")?;
+    if request.password_method != PasswordMethod::Entered as i32 {
+        return Err(ApiError::bad_request(
+            "only entered passwords are supported",
+        ));
+    }
+    let pending = shared
+        .logins()
+        .get(&request.encrypted_login_token)
+        .cloned()
+        .filter(|p| p.expires_ms > now_ms())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "login_token_expired",
+                "The login token has expired; start the login again",
+            )
+        })?;
+    let (expected, params) = {
+        let state = shared.read();
+        let account = &state.accounts[pending.account];
+        (account.auth_hash.clone(), account.encryption_params.clone())
+    };
+    if !constant_time_eq(&expected, &request.auth_response) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "auth_failed",
+            "Invalid username and/or password",
+        ));
+    }
+    shared.logins().remove(&request.encrypted_login_token);
+    Ok(Reply::message(&logged_in(
+        shared,
+        pending.account,
+        &pending.device_token,
+        params,
+        EncryptedDataKeyType::ByPassword,
+    )))
+}
+
+/// Opens a session and rotates the device's clone code.
+fn logged_in(
+    shared: &Arc<Shared>,
+    account_index: usize,
+    device: &[u8],
+    encrypted_data_key: Vec<u8>,
+    key_type: EncryptedDataKeyType,
+) -> LoginResponse {
+    let now = now_ms();
+    let session_token = random_bytes(48);
+    let clone_code = random_bytes(16);
+    let mut state = shared.write();
+    let account = &mut state.accounts[account_index];
+    account
+        .sessions
+        .retain(|s| now - s.last_used_ms <= SESSION_IDLE_MS);
+    if account.sessions.len() >= MAX_SESSIONS_PER_ACCOUNT {
+        account.sessions.remove(0);
+    }
+    account.sessions.push(Session {
+        token: zeroize::Zeroizing::new(session_token.clone()),
+        device_token: device.to_vec(),
+        created_ms: now,
+        last_used_ms: now,
+    });
+    link_mut(&mut account.device_links, device).clone_code = Some(clone_code.clone());
+    shared.changed();
+    LoginResponse {
+        login_state: LoginState::LoggedIn as i32,
+        account_uid: account.account_uid.as_bytes().to_vec(),
+        primary_username: account.username.clone(),
+        encrypted_data_key,
+        encrypted_data_key_type: key_type as i32,
+        encrypted_session_token: session_token,
+        session_token_type: SessionTokenType::NoRestriction as i32,
+        clone_code,
+        ..Default::default()
+    }
+}
+
+fn link_mut<'a>(links: &'a mut Vec<DeviceLink>, device: &[u8]) -> &'a mut DeviceLink {
+    let index = match links.iter().position(|l| l.device_token == device) {
+        Some(index) => index,
+        None => {
+            links.push(DeviceLink {
+                device_token: device.to_vec(),
+                encrypted_data_key: None,
+                clone_code: None,
+            });
+            links.len() - 1
+        }
+    };
+    &mut links[index]
+}
+
+/// `authentication/register_encrypted_data_key_for_device`: enables clone-code resume.
+pub fn register_data_key_for_device(
+    shared: &Arc<Shared>,
+    account: usize,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let request: RegisterDeviceDataKeyRequest = decode(body, "RegisterDeviceDataKeyRequest")?;
+    if request.encrypted_device_data_key.is_empty() {
+        return Err(ApiError::bad_request("encryptedDeviceDataKey is empty"));
+    }
+    let mut state = shared.write();
+    if !state
+        .devices
+        .iter()
+        .any(|d| d.token == request.encrypted_device_token)
+    {
+        return Err(device_not_registered());
+    }
+    let link = link_mut(
+        &mut state.accounts[account].device_links,
+        &request.encrypted_device_token,
+    );
+    if link.encrypted_data_key.is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "device_data_key_exists",
+            "A data key is already registered for this device",
+        ));
+    }
+    link.encrypted_data_key = Some(request.encrypted_device_data_key);
+    shared.changed();
+    Ok(Reply::Empty)
+}
+
+/// `login/account_summary`: keys, settings and license, enough for Commander and the SDK.
+pub fn account_summary(shared: &Arc<Shared>, account: usize) -> Result<Reply, ApiError> {
+    let state = shared.read();
+    Ok(Reply::message(&summary(&state, account)))
+}
+
+fn summary(state: &State, index: usize) -> AccountSummaryElements {
+    let account = &state.accounts[index];
+    let devices = account
+        .device_links
+        .iter()
+        .filter_map(|link| {
+            let device = state
+                .devices
+                .iter()
+                .find(|d| d.token == link.device_token)?;
+            Some(DeviceInfo {
+                encrypted_device_token: device.token.clone(),
+                device_name: device.name.clone(),
+                device_status: DeviceStatus::DeviceOk as i32,
+                device_public_key: device.public_key.clone(),
+                client_version: device.client_version.clone(),
+                encrypted_data_key_present: link.encrypted_data_key.is_some(),
+            })
+        })
+        .collect();
+    // `settings` and `license` must be present even when empty: Commander indexes them (notes 04 §1.2).
+    // Enforcements, enterprise flags and BreachWatch stay unset to keep clients on the plain path.
+    AccountSummaryElements {
+        client_key: account.encrypted_client_key.clone(),
+        settings: Some(Settings {
+            logout_timer: SESSION_IDLE_MS,
+            persistent_login: account
+                .settings
+                .get("persistent_login")
+                .is_some_and(|v| v == "1"),
+            ..Default::default()
+        }),
+        keys_info: Some(KeysInfo {
+            encryption_params: account.encryption_params.clone(),
+            encrypted_private_key: account.encrypted_rsa_private_key.clone(),
+            encrypted_ecc_private_key: account.encrypted_ecc_private_key.clone(),
+            ecc_public_key: account.ecc_public_key.clone(),
+            ..Default::default()
+        }),
+        license: Some(License {
+            account_uid: account.account_uid.as_bytes().to_vec(),
+            ..Default::default()
+        }),
+        devices,
+        ..Default::default()
+    }
+}
+
+/// `vault/logout_v3`: ends the session.
+pub fn logout(shared: &Arc<Shared>, token: &[u8]) -> Result<Reply, ApiError> {
+    let account = shared.session_account(token)?;
+    let mut state = shared.write();
+    state.accounts[account]
+        .sessions
+        .retain(|s| !constant_time_eq(&s.token, token));
+    shared.changed();
+    Ok(Reply::Empty)
+}
+
+/// `setting/set_user_setting`: stores a user setting such as `persistent_login`.
+pub fn set_user_setting(
+    shared: &Arc<Shared>,
+    account: usize,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let request: UserSettingRequest = decode(body, "UserSettingRequest")?;
+    if request.setting.is_empty() {
+        return Err(ApiError::bad_request("setting name is empty"));
+    }
+    shared.write().accounts[account]
+        .settings
+        .insert(request.setting, request.value);
+    shared.changed();
+    Ok(Reply::Empty)
+}
