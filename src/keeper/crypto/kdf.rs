@@ -139,3 +139,26 @@ pub fn decrypt_encryption_params(password: &str, blob: &[u8]) -> Result<AesKey, 
     }
     AesKey::from_slice(first)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keeper::crypto::{b64url_decode, b64url_encode};
+
+    /// protocol-transport-login.md §6.2: CMD `create_encryption_params` with fixed salt and IV.
+    #[test]
+    fn encryption_params_with_fixed_salt_and_iv_match_commander() {
+        let salt: [u8; 16] = b64url_decode("Ozv5_XSBgw-XSrDosp8Y1A")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let iv: [u8; 16] = std::array::from_fn(|i| i as u8);
+        let data_key = AesKey::from_array(std::array::from_fn(|i| i as u8));
+        let blob =
+            create_encryption_params_with("q2rXmNBFeLwAEX55hVVTfg", &data_key, 1000, &salt, &iv);
+        assert_eq!(
+            b64url_encode(&blob),
+            "AQAD6Ds7-f10gYMPl0qw6LKfGNQAAQIDBAUGBwgJCgsMDQ4PIwQnxEVxW7fcHsn90_by3CWp5Grwvh3nILtR65g_43EcJFXOMyL4c2RDC34RQ7Q8y4b3lg25aqux2gwvQo2QPw"
+        );
+    }
+}
