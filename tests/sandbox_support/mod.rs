@@ -63,7 +63,8 @@ pub struct Wire {
 
 impl Wire {
     pub fn new(descriptor: &Descriptor) -> Self {
-        let certs = reqwest::Certificate::from_pem_bundle(descriptor.ca_cert_pem.as_bytes()).unwrap();
+        let certs =
+            reqwest::Certificate::from_pem_bundle(descriptor.ca_cert_pem.as_bytes()).unwrap();
         let http = reqwest::Client::builder()
             .tls_certs_merge(certs)
             .build()
@@ -113,7 +114,9 @@ impl Wire {
         session: Option<&[u8]>,
     ) -> Result<Vec<u8>, HttpError> {
         let key = AesKey::generate();
-        let response = self.post_raw(endpoint, self.envelope(&key, payload, session)).await;
+        let response = self
+            .post_raw(endpoint, self.envelope(&key, payload, session))
+            .await;
         read_reply(response, &key).await
     }
 
@@ -123,7 +126,9 @@ impl Wire {
         request: &impl Message,
         session: Option<&[u8]>,
     ) -> Result<Rs, HttpError> {
-        let bytes = self.rest(endpoint, &request.encode_to_vec(), session).await?;
+        let bytes = self
+            .rest(endpoint, &request.encode_to_vec(), session)
+            .await?;
         Ok(Rs::decode(bytes.as_slice()).unwrap())
     }
 
@@ -196,8 +201,8 @@ impl Wire {
             .await
             .unwrap();
         assert_eq!(response.login_state, 99, "LOGGED_IN");
-        let data_key = decrypt_encryption_params(&descriptor.password, &response.encrypted_data_key)
-            .unwrap();
+        let data_key =
+            decrypt_encryption_params(&descriptor.password, &response.encrypted_data_key).unwrap();
         Login {
             session: response.encrypted_session_token,
             data_key,
@@ -233,13 +238,31 @@ impl Wire {
         }
     }
 
+    /// One `sync_down` call continuing from `token`.
+    pub async fn sync_from(&self, session: &[u8], token: &[u8]) -> SyncDownResponse {
+        self.call(
+            "vault/sync_down",
+            &SyncDownRequest {
+                continuation_token: token.to_vec(),
+                ..Default::default()
+            },
+            Some(session),
+        )
+        .await
+        .unwrap()
+    }
+
     /// Sends a v2 JSON command the way Commander does (session only inside the JSON).
     pub async fn v2(&self, session: &[u8], username: &str, mut command: Value) -> Value {
         command["session_token"] = Value::String(b64url_encode(session));
         command["username"] = Value::String(username.into());
         command["client_version"] = Value::String("c18.1.0".into());
         let bytes = self
-            .rest("vault/execute_v2_command", command.to_string().as_bytes(), None)
+            .rest(
+                "vault/execute_v2_command",
+                command.to_string().as_bytes(),
+                None,
+            )
             .await
             .unwrap();
         serde_json::from_slice(&bytes).unwrap()
@@ -262,7 +285,10 @@ impl Wire {
             .header("Content-Type", "application/octet-stream")
             .header("PublicKeyId", self.key_id.to_string())
             .header("TransmissionKey", b64_std_encode(&wrapped))
-            .header("Authorization", format!("Signature {}", b64_std_encode(&signature)))
+            .header(
+                "Authorization",
+                format!("Signature {}", b64_std_encode(&signature)),
+            )
             .body(body)
             .send()
             .await
