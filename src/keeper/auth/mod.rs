@@ -5,13 +5,23 @@
 //! state machine (one type per interactive step), [`session`] the logged-in result.
 
 pub mod device;
+mod login;
+mod outcome;
 pub mod session;
+mod steps;
 
 pub use self::device::{
     register_device, register_device_in_region, CloneCode, DeviceCredentials, DeviceToken,
     DEFAULT_DEVICE_NAME,
 };
+pub use self::login::{login_with_password, resume_login, start_login, LoginOptions};
+pub use self::outcome::{
+    LoginDenied, LoginOutcome, SessionRestriction, SsoRedirect, TwoFactorChannel, TwoFactorKind,
+};
 pub use self::session::{Session, SessionParts};
+pub use self::steps::{DeviceApprovalStep, PasswordStep, TwoFactorStep};
+/// Wire enums the 2FA step takes as arguments (push kind, "remember this device" duration).
+pub use crate::keeper::proto::authentication::{TwoFactorExpiration, TwoFactorPushType};
 
 use crate::keeper::crypto::CryptoError;
 use crate::keeper::server::ServerParseError;

@@ -233,7 +233,8 @@ mod tests {
 
     #[test]
     fn known_codes_map_to_typed_variants() {
-        let cases: [(&[u8], fn(&TransportError) -> bool); 4] = [
+        type Check = fn(&TransportError) -> bool;
+        let cases: [(&[u8], Check); 4] = [
             (br#"{"error":"session_token_expired","message":"x"}"#, |e| {
                 matches!(e, TransportError::SessionExpired)
             }),
