@@ -3,7 +3,10 @@
 
 pub mod auth;
 pub mod crypto;
+pub mod ksm;
+pub mod pam;
 pub mod proto;
 pub mod server;
 pub mod transport;
 pub mod uid;
+pub mod vault;
