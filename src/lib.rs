@@ -4,7 +4,7 @@
 //! `keeper::crypto` and `keeper::proto`.
 #![forbid(unsafe_code)]
 
-// pub mod cli; (enabled once the client layer lands)
+pub mod cli;
 pub mod keeper;
-// pub mod provision; (enabled once the client layer lands)
+pub mod provision;
 pub mod sandbox;

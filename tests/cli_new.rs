@@ -9,7 +9,12 @@ use common::{json, new_args, run, stderr, ServedSandbox};
 fn first_run_creates_everything_and_prints_a_token_and_install_command() {
     let sandbox = ServedSandbox::start();
     let mut command = sandbox.command();
-    command.args(new_args("Gateway Lab", "Gateway Lab App", "edge-1", "linux"));
+    command.args(new_args(
+        "Gateway Lab",
+        "Gateway Lab App",
+        "edge-1",
+        "linux",
+    ));
     let output = run(command);
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     let doc = json(&output);
@@ -27,13 +32,21 @@ fn first_run_creates_everything_and_prints_a_token_and_install_command() {
     assert_eq!(doc["gateway"]["action"], "created");
     let token = doc["token"].as_str().expect("token");
     let host = sandbox.descriptor["host"].as_str().unwrap();
-    assert!(token.starts_with(&format!("{host}:")), "token prefix: {token}");
+    assert!(
+        token.starts_with(&format!("{host}:")),
+        "token prefix: {token}"
+    );
     assert_eq!(token.rsplit(':').next().map(str::len), Some(43));
     let expires = doc["token_expires_at"].as_str().expect("expiry");
-    assert!(time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339).is_ok());
+    assert!(
+        time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
+            .is_ok()
+    );
     assert_eq!(
         doc["install_command"],
-        format!("curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s -- --token {token}")
+        format!(
+            "curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s -- --token {token}"
+        )
     );
     assert!(doc.get("config").is_none());
     assert_eq!(doc["server"], format!("sandbox ({host})"));
@@ -84,7 +97,8 @@ fn replace_issues_a_new_token_for_the_same_gateway() {
     assert!(first.status.success(), "stderr: {}", stderr(&first));
     let replaced = run({
         let mut c = sandbox.command();
-        c.args(new_args("F", "A", "edge-1", "linux")).arg("--replace");
+        c.args(new_args("F", "A", "edge-1", "linux"))
+            .arg("--replace");
         c
     });
     assert!(replaced.status.success(), "stderr: {}", stderr(&replaced));
@@ -105,7 +119,11 @@ fn replace_issues_a_new_token_for_the_same_gateway() {
         .iter()
         .filter(|g| g["name"] == "edge-1")
         .collect();
-    assert_eq!(named.len(), 1, "exactly one edge-1 after --replace: {gateways}");
+    assert_eq!(
+        named.len(),
+        1,
+        "exactly one edge-1 after --replace: {gateways}"
+    );
 }
 
 #[test]
@@ -113,7 +131,8 @@ fn dry_run_changes_nothing() {
     let sandbox = ServedSandbox::start();
     let dry = run({
         let mut c = sandbox.command();
-        c.args(new_args("F", "A", "edge-1", "linux")).arg("--dry-run");
+        c.args(new_args("F", "A", "edge-1", "linux"))
+            .arg("--dry-run");
         c
     });
     assert!(dry.status.success(), "stderr: {}", stderr(&dry));
@@ -151,7 +170,8 @@ fn existing_gateway_prints_upgrade_command_without_token() {
     assert!(first.status.success(), "stderr: {}", stderr(&first));
     let existing = run({
         let mut c = sandbox.command();
-        c.args(new_args("F", "A", "edge-1", "macos")).arg("--existing");
+        c.args(new_args("F", "A", "edge-1", "macos"))
+            .arg("--existing");
         c
     });
     assert!(existing.status.success(), "stderr: {}", stderr(&existing));
@@ -194,7 +214,13 @@ fn docker_redeems_the_token_into_a_base64_gateway_config() {
         .decode(config)
         .expect("config is base64");
     let config_json: serde_json::Value = serde_json::from_slice(&decoded).expect("config is JSON");
-    for key in ["hostname", "clientId", "privateKey", "serverPublicKeyId", "appKey"] {
+    for key in [
+        "hostname",
+        "clientId",
+        "privateKey",
+        "serverPublicKeyId",
+        "appKey",
+    ] {
         assert!(
             config_json[key].as_str().is_some_and(|v| !v.is_empty()),
             "config has {key}: {config_json}"

@@ -27,7 +27,10 @@ fn new_sandbox_completes_without_questions_and_again_on_rerun() {
     assert!(second.status.success(), "{}", stderr(&second));
     let second = json(&second);
     assert_eq!(second["shared_folder"]["action"], "reused");
-    assert_eq!(second["shared_folder"]["uid"], first["shared_folder"]["uid"]);
+    assert_eq!(
+        second["shared_folder"]["uid"],
+        first["shared_folder"]["uid"]
+    );
     assert_eq!(second["application"]["action"], "reused");
     assert_eq!(second["share"]["action"], "reused");
     assert_eq!(second["gateway"]["action"], "created");
@@ -44,7 +47,12 @@ fn new_sandbox_text_output_shows_the_install_command() {
     });
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s -- --token "), "{stdout}");
+    assert!(
+        stdout.contains(
+            "curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s -- --token "
+        ),
+        "{stdout}"
+    );
     // Progress lines go to stderr, not stdout.
     assert!(stderr(&output).contains("Shared folder"));
 }
@@ -59,7 +67,10 @@ fn help_lists_exit_codes() {
     });
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("Exit codes:") && text.contains("130"), "{text}");
+    assert!(
+        text.contains("Exit codes:") && text.contains("130"),
+        "{text}"
+    );
 }
 
 #[test]

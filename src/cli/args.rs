@@ -43,15 +43,30 @@ pub struct GlobalArgs {
 
     /// Never prompt; a missing input is a usage error. On automatically when stdin is not a
     /// terminal or CI is set.
-    #[arg(long, visible_alias = "no-input", global = true, env = "GW_PROVISION_NON_INTERACTIVE")]
+    #[arg(
+        long,
+        visible_alias = "no-input",
+        global = true,
+        env = "GW_PROVISION_NON_INTERACTIVE"
+    )]
     pub non_interactive: bool,
 
     /// Run against the built-in sandbox (a local emulator of Keeper's API), started in-process.
-    #[arg(long, global = true, env = "GW_PROVISION_SANDBOX", conflicts_with = "sandbox_descriptor")]
+    #[arg(
+        long,
+        global = true,
+        env = "GW_PROVISION_SANDBOX",
+        conflicts_with = "sandbox_descriptor"
+    )]
     pub sandbox: bool,
 
     /// Run against a `gw-provision sandbox serve` described by this descriptor file.
-    #[arg(long, global = true, value_name = "FILE", env = "GW_PROVISION_SANDBOX_DESCRIPTOR")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "GW_PROVISION_SANDBOX_DESCRIPTOR"
+    )]
     pub sandbox_descriptor: Option<PathBuf>,
 
     /// Keeper region (US, EU, AU, CA, JP, GOV) or host name.
@@ -59,7 +74,13 @@ pub struct GlobalArgs {
     pub server: Option<String>,
 
     /// Keeper account e-mail.
-    #[arg(long, short = 'u', global = true, value_name = "EMAIL", env = "KEEPER_USER")]
+    #[arg(
+        long,
+        short = 'u',
+        global = true,
+        value_name = "EMAIL",
+        env = "KEEPER_USER"
+    )]
     pub user: Option<String>,
 
     /// Where gw-provision keeps its device and session (default: the XDG config directory).
@@ -229,7 +250,8 @@ mod tests {
 
     #[test]
     fn token_expiry_out_of_range_is_a_usage_error() {
-        let err = Cli::try_parse_from(["gw-provision", "new", "--token-expiry", "5000"]).unwrap_err();
+        let err =
+            Cli::try_parse_from(["gw-provision", "new", "--token-expiry", "5000"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         let err = Cli::try_parse_from(["gw-provision", "new", "--token-expiry", "0"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);

@@ -4,7 +4,7 @@
 use super::args::GlobalArgs;
 use super::exit::{CliError, ExitStatus};
 use super::Ui;
-use crate::keeper::auth::{self, DeviceCredentials, LoginOutcome, Session};
+use crate::keeper::auth::{self, DeviceCredentials, LoginOptions, Session};
 use crate::keeper::crypto::{b64url_decode, EcPublicKey};
 use crate::keeper::ksm::RedeemOptions;
 use crate::keeper::server::Server;
@@ -30,8 +30,11 @@ pub fn default_sandbox_dir() -> Result<PathBuf, CliError> {
     dirs::data_dir()
         .map(|dir| dir.join("gw-provision").join("sandbox"))
         .ok_or_else(|| {
-            CliError::new(ExitStatus::Usage, "cannot find a data directory for the sandbox")
-                .hint("set XDG_DATA_HOME or HOME, or run `gw-provision sandbox serve --state DIR`")
+            CliError::new(
+                ExitStatus::Usage,
+                "cannot find a data directory for the sandbox",
+            )
+            .hint("set XDG_DATA_HOME or HOME, or run `gw-provision sandbox serve --state DIR`")
         })
 }
 
@@ -100,7 +103,7 @@ async fn connect_descriptor(descriptor: &Descriptor) -> Result<Connection, CliEr
     options.ca_cert_pem = Some(descriptor.ca_cert_pem.clone());
     let transport = Transport::new(options)?;
     let password = Zeroizing::new(descriptor.password.clone());
-    let session = login_password(transport, &descriptor.user, &password, None, false).await?;
+    let session = login_password(transport, &descriptor.user, &password).await?;
     Ok(Connection {
         session,
         redeem: RedeemOptions {
@@ -114,37 +117,63 @@ async fn connect_descriptor(descriptor: &Descriptor) -> Result<Connection, CliEr
 }
 
 async fn connect_account(global: &GlobalArgs, ui: Ui) -> Result<Connection, CliError> {
-    let saved = load_credentials(&config_path(global)?)?;
+    let config_path = config_path(global)?;
+    let saved = load_credentials(&config_path)?;
     let server: Server = match (&global.server, &saved) {
         (Some(text), _) => text.parse().map_err(|e| {
-            CliError::new(ExitStatus::Usage, format!("--server: {e}"))
-                .hint("use a region (US, EU, AU, CA, JP, GOV) or a host name such as keepersecurity.com")
+            CliError::new(ExitStatus::Usage, format!("--server: {e}")).hint(
+                "use a region (US, EU, AU, CA, JP, GOV) or a host name such as keepersecurity.com",
+            )
         })?,
-        (None, Some(saved)) => saved.server.parse().map_err(|e| {
-            CliError::new(ExitStatus::Usage, format!("saved server: {e}"))
-        })?,
+        (None, Some(saved)) => saved.server.clone(),
         (None, None) => Server::default(),
     };
-    let user = match (&global.user, &saved) {
-        (Some(user), _) => user.clone(),
-        (None, Some(saved)) => saved.username.clone(),
-        (None, None) if ui.interactive => prompt_user()?,
-        (None, None) => {
-            return Err(CliError::new(ExitStatus::Login, "not logged in and no Keeper user given")
-                .hint("pass --user (or KEEPER_USER) with KEEPER_PASSWORD, or run `gw-provision login` once"))
-        }
-    };
+    // A saved device belongs to the server (and account) that issued it.
+    let device = saved.filter(|s| {
+        s.server == server
+            && global.user.as_deref().is_none_or(|u| {
+                s.username
+                    .as_deref()
+                    .is_some_and(|su| su.eq_ignore_ascii_case(u))
+            })
+    });
     let transport = Transport::new(TransportOptions::new(server.clone()))?;
-    let password = match std::env::var("KEEPER_PASSWORD") {
-        Ok(password) if !password.is_empty() => Zeroizing::new(password),
-        _ if ui.interactive => prompt_password(&user)?,
-        _ => {
-            return Err(CliError::new(ExitStatus::Login, "a password is needed to log in")
-                .hint("set KEEPER_PASSWORD, or run `gw-provision login` once on a workstation"))
+    let options = LoginOptions::default();
+
+    // Persistent login: a saved clone code logs in without a password.
+    let mut outcome = None;
+    if let Some(device) = device.clone().filter(|d| d.clone_code.is_some()) {
+        match auth::resume_login(&transport, device, &options).await {
+            Ok(resumed) => outcome = Some(resumed),
+            Err(e) => tracing::info!("persistent login unavailable: {e}"),
+        }
+    }
+    let outcome = match outcome {
+        Some(outcome) => outcome,
+        None => {
+            let user = match (&global.user, &device) {
+                (Some(user), _) => user.clone(),
+                (None, Some(DeviceCredentials { username: Some(user), .. })) => user.clone(),
+                (None, _) if ui.interactive => prompt_user()?,
+                (None, _) => {
+                    return Err(CliError::new(
+                        ExitStatus::Login,
+                        "not logged in and no Keeper user given",
+                    )
+                    .hint("pass --user (or KEEPER_USER) with KEEPER_PASSWORD, or run `gw-provision login` once"))
+                }
+            };
+            auth::start_login(&transport, device, &user, &options).await?
         }
     };
-    let device = saved.filter(|s| s.server == server.to_string());
-    let session = login_password(transport, &user, &password, device, true).await?;
+    let session = super::login::complete(outcome, ui).await?;
+    if let Some(credentials) = session.device_credentials() {
+        // The clone code rotates on every login; keep the newest (only when a config exists or
+        // the user asked to be remembered by running `login`).
+        if config_path.exists() {
+            save_credentials(&config_path, credentials)?;
+        }
+    }
     Ok(Connection {
         redeem: RedeemOptions::default(),
         server_label: server.to_string(),
@@ -160,29 +189,15 @@ fn prompt_user() -> Result<String, CliError> {
         .map_err(|e| CliError::new(ExitStatus::Login, format!("cannot prompt: {e}")))
 }
 
-fn prompt_password(user: &str) -> Result<Zeroizing<String>, CliError> {
-    dialoguer::Password::new()
-        .with_prompt(format!("Master password for {user}"))
-        .interact()
-        .map(Zeroizing::new)
-        .map_err(|e| CliError::new(ExitStatus::Login, format!("cannot prompt: {e}")))
-}
-
 async fn login_password(
     transport: Transport,
     user: &str,
     password: &str,
-    device: Option<DeviceCredentials>,
-    _persist: bool,
 ) -> Result<Session, CliError> {
-    match auth::login_with_password(transport, user, password, device).await? {
-        LoginOutcome::LoggedIn(session) => Ok(*session),
-        other => Err(CliError::new(
-            ExitStatus::Login,
-            format!("login needs a step gw-provision cannot complete yet: {other}"),
-        )
-        .hint("complete it once with Keeper Commander or the Web Vault on this device")),
-    }
+    let outcome =
+        auth::login_with_password(&transport, None, user, password, &LoginOptions::default())
+            .await?;
+    super::login::complete(outcome, Ui::non_interactive()).await
 }
 
 /// Reads the saved device and session, if any.

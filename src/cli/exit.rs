@@ -59,7 +59,9 @@ impl CliError {
             ExitStatus::Usage,
             format!("{what} is required in non-interactive mode"),
         )
-        .hint(format!("pass {flag}, or run in a terminal without --non-interactive"))
+        .hint(format!(
+            "pass {flag}, or run in a terminal without --non-interactive"
+        ))
     }
 
     /// Ctrl-C.

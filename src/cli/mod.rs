@@ -8,6 +8,7 @@ mod commands;
 mod connect;
 pub mod errors;
 pub mod exit;
+mod login;
 pub mod output;
 mod progress;
 mod wizard;
@@ -29,6 +30,18 @@ pub struct Ui {
     pub stderr_tty: bool,
     /// stdout is a terminal.
     pub stdout_tty: bool,
+}
+
+impl Ui {
+    /// A run that must not prompt (e.g. logging in to a sandbox with known credentials).
+    pub fn non_interactive() -> Ui {
+        Ui {
+            output: OutputFormat::Text,
+            interactive: false,
+            stderr_tty: false,
+            stdout_tty: false,
+        }
+    }
 }
 
 /// Runs gw-provision with the process's arguments and returns its exit code.
@@ -57,7 +70,12 @@ pub fn main() -> ExitCode {
         .build()
     {
         Ok(runtime) => runtime,
-        Err(e) => return report(CliError::new(ExitStatus::Internal, format!("cannot start: {e}"))),
+        Err(e) => {
+            return report(CliError::new(
+                ExitStatus::Internal,
+                format!("cannot start: {e}"),
+            ))
+        }
     };
     let result = runtime.block_on(async {
         tokio::select! {
@@ -76,7 +94,11 @@ pub fn main() -> ExitCode {
 fn report(error: CliError) -> ExitCode {
     let term = console::Term::stderr();
     let _ = term.show_cursor();
-    eprintln!("{} {}", console::style("error:").red().bold(), error.message);
+    eprintln!(
+        "{} {}",
+        console::style("error:").red().bold(),
+        error.message
+    );
     if let Some(hint) = &error.hint {
         eprintln!("{} {}", console::style("hint:").cyan().bold(), hint);
     }

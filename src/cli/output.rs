@@ -36,9 +36,10 @@ pub fn outcome_json(outcome: &Outcome, server: &str, dry_run: bool) -> Value {
         );
     }
     if let Some(config) = &outcome.config {
-        if let Ok(encoded) = config.to_base64() {
-            object.insert("config".into(), Value::String(encoded));
-        }
+        object.insert(
+            "config".into(),
+            Value::String(config.to_base64().to_string()),
+        );
     }
     doc
 }
@@ -134,10 +135,7 @@ pub fn boxed(title: &str, fancy: bool) -> String {
         return format!("== {title} ==\n");
     }
     let width = title.chars().count() + 2;
-    format!(
-        "╭{bar}╮\n│ {title} │\n╰{bar}╯\n",
-        bar = "─".repeat(width)
-    )
+    format!("╭{bar}╮\n│ {title} │\n╰{bar}╯\n", bar = "─".repeat(width))
 }
 
 /// A table of rows for list commands, as text or a JSON array.
@@ -212,7 +210,10 @@ mod tests {
     fn table_aligns_columns() {
         let table = Table {
             headings: vec!["Name", "UID"],
-            rows: vec![vec!["a".into(), "1".into()], vec!["long".into(), "2".into()]],
+            rows: vec![
+                vec!["a".into(), "1".into()],
+                vec!["long".into(), "2".into()],
+            ],
         };
         assert_eq!(table.to_text(), "Name  UID\na     1\nlong  2\n");
         assert_eq!(table.to_json()[1]["name"], "long");

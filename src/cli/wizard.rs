@@ -44,11 +44,8 @@ fn prompt_error(error: dialoguer::Error) -> CliError {
         dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
             CliError::interrupted()
         }
-        dialoguer::Error::IO(e) => CliError::new(
-            ExitStatus::Usage,
-            format!("cannot prompt: {e}"),
-        )
-        .hint("pass every input as a flag with --non-interactive"),
+        dialoguer::Error::IO(e) => CliError::new(ExitStatus::Usage, format!("cannot prompt: {e}"))
+            .hint("pass every input as a flag with --non-interactive"),
     }
 }
 
@@ -93,7 +90,11 @@ fn pick_or_create(
 }
 
 /// Runs the wizard over the vault's current contents.
-pub fn run(partial: Partial, observed: &Observed, default_gateway: &str) -> Result<Answers, CliError> {
+pub fn run(
+    partial: Partial,
+    observed: &Observed,
+    default_gateway: &str,
+) -> Result<Answers, CliError> {
     let folder = match partial.folder {
         Some(name) => name,
         None => pick_or_create(
@@ -114,7 +115,11 @@ pub fn run(partial: Partial, observed: &Observed, default_gateway: &str) -> Resu
         None => pick_or_create(
             "application title",
             "KSM application",
-            observed.applications.iter().map(|a| a.title.clone()).collect(),
+            observed
+                .applications
+                .iter()
+                .map(|a| a.title.clone())
+                .collect(),
             CREATE_APP,
             "Gateway Lab App",
         )?,
@@ -126,20 +131,17 @@ pub fn run(partial: Partial, observed: &Observed, default_gateway: &str) -> Resu
     let os = match partial.os {
         Some(os) => os,
         None => {
-            let labels = [
-                "Linux",
-                "macOS",
-                "Windows",
-                "Docker",
-                "Kubernetes (Helm)",
-            ];
+            let labels = ["Linux", "macOS", "Windows", "Docker", "Kubernetes (Helm)"];
             let choice = Select::with_theme(&ColorfulTheme::default())
                 .with_prompt("Where will the gateway run?")
                 .items(&labels)
                 .default(0)
                 .interact()
                 .map_err(prompt_error)?;
-            TargetOs::ALL.get(choice).copied().unwrap_or(TargetOs::Linux)
+            TargetOs::ALL
+                .get(choice)
+                .copied()
+                .unwrap_or(TargetOs::Linux)
         }
     };
     let existing = match partial.existing {

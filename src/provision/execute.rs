@@ -12,8 +12,8 @@ use crate::keeper::ksm::{self, KsmConfig, KsmError, OneTimeToken, RedeemOptions}
 use crate::keeper::pam::{self, PamError};
 use crate::keeper::proto::enterprise::AppClientType;
 use crate::keeper::uid::Uid;
-use crate::keeper::vault::{self, Application, DefaultPermissions, SharedFolder, VaultError};
 use crate::keeper::vault::VaultSnapshot;
+use crate::keeper::vault::{self, Application, DefaultPermissions, SharedFolder, VaultError};
 
 /// The steps of the flow, for progress display and error messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +78,9 @@ pub enum ProvisionError {
     #[error(transparent)]
     Pam(#[from] PamError),
     /// A step failed after earlier steps changed the vault; they stay, and a re-run reuses them.
-    #[error("{step} failed: {source}\n{done}; re-run the same command to finish: it reuses what exists")]
+    #[error(
+        "{step} failed: {source}\n{done}; re-run the same command to finish: it reuses what exists"
+    )]
     Incomplete {
         /// The step that failed.
         step: &'static str,
@@ -374,7 +376,8 @@ pub async fn execute(
             ksm::share_folder(session, &app, &folder, true)
                 .await
                 .map_err(|e| done.fail(StepKind::Share, e))?;
-            done.0.push("shared the folder with the application (Can Edit)".to_string());
+            done.0
+                .push("shared the folder with the application (Can Edit)".to_string());
         }
     }
     progress.finished(StepKind::Share, plan.share, "Can Edit");
@@ -389,7 +392,8 @@ pub async fn execute(
                 remove_gateway(session, &app.uid, old)
                     .await
                     .map_err(|e| done.fail(StepKind::Gateway, e))?;
-                done.0.push(format!("removed the old gateway '{}'", old.name));
+                done.0
+                    .push(format!("removed the old gateway '{}'", old.name));
             }
             let minted = ksm::add_gateway_client(
                 session,
@@ -419,7 +423,7 @@ pub async fn execute(
             let redeemed = ksm::redeem(token, redeem)
                 .await
                 .map_err(|e| done.fail(StepKind::Config, e))?;
-            let encoded = redeemed.to_base64().map_err(|e| done.fail(StepKind::Config, e))?;
+            let encoded = redeemed.to_base64();
             progress.finished(StepKind::Config, Action::Created, "base64");
             let install = install::render(inputs.os, GatewayCredential::Config(&encoded));
             config = Some(redeemed);

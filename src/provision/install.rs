@@ -175,7 +175,9 @@ mod tests {
     #[test]
     fn docker_puts_the_config_in_gateway_config() {
         let out = render(TargetOs::Docker, GatewayCredential::Config("eyJjb25m"));
-        assert!(out.command.starts_with("docker run -d --name keeper-gateway"));
+        assert!(out
+            .command
+            .starts_with("docker run -d --name keeper-gateway"));
         assert!(out.command.contains("-e GATEWAY_CONFIG=\"eyJjb25m\""));
         assert!(out.command.ends_with("keeper/gateway:latest"));
         assert!(out.extras[0].body.contains("GATEWAY_CONFIG: \"eyJjb25m\""));
@@ -184,8 +186,12 @@ mod tests {
     #[test]
     fn kubernetes_prints_a_secret_and_helm_install() {
         let out = render(TargetOs::Kubernetes, GatewayCredential::Config("eyJjb25m"));
-        assert!(out.command.contains("helm install keeper-gateway keeper/keeper-gateway"));
-        assert!(out.command.contains("gateway.existingSecret=keeper-gateway-config"));
+        assert!(out
+            .command
+            .contains("helm install keeper-gateway keeper/keeper-gateway"));
+        assert!(out
+            .command
+            .contains("gateway.existingSecret=keeper-gateway-config"));
         assert!(out.extras[0].body.contains("kind: Secret"));
         assert!(out.extras[0].body.contains("gateway-config: \"eyJjb25m\""));
     }

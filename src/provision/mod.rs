@@ -8,6 +8,9 @@ pub mod inputs;
 pub mod install;
 pub mod plan;
 
-pub use execute::{dry_run, execute, inspect, sync, Observation, Outcome, Progress, ProvisionError, Silent, StepKind};
+pub use execute::{
+    dry_run, execute, inspect, sync, Observation, Outcome, Progress, ProvisionError, Silent,
+    StepKind,
+};
 pub use inputs::{Name, ProvisionInputs, TargetOs};
 pub use plan::{make_plan, Action, Plan, PlanError};

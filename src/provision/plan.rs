@@ -370,7 +370,10 @@ mod tests {
             share_editable: Some(false),
             gateways: vec![],
         };
-        assert_eq!(make_plan(&inputs(), &observed).unwrap().share, Action::Updated);
+        assert_eq!(
+            make_plan(&inputs(), &observed).unwrap().share,
+            Action::Updated
+        );
     }
 
     #[test]

@@ -40,7 +40,10 @@ impl ServedSandbox {
                     break value;
                 }
             }
-            assert!(Instant::now() < deadline, "sandbox did not write its descriptor");
+            assert!(
+                Instant::now() < deadline,
+                "sandbox did not write its descriptor"
+            );
             std::thread::sleep(Duration::from_millis(50));
         };
         ServedSandbox {
@@ -54,7 +57,9 @@ impl ServedSandbox {
     /// A command for the binary pointed at this sandbox, non-interactive, with its own HOME.
     pub fn command(&self) -> Command {
         let mut command = gw(self.dir.path());
-        command.arg("--sandbox-descriptor").arg(&self.descriptor_path);
+        command
+            .arg("--sandbox-descriptor")
+            .arg(&self.descriptor_path);
         command
     }
 
@@ -65,10 +70,18 @@ impl ServedSandbox {
             .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).expect("ca pem"))
             .build()
             .expect("client");
-        let url = format!("{}/__sandbox/faults", self.descriptor["url"].as_str().expect("url"));
-        let body = serde_json::json!({"rules": [{"endpoint": endpoint, "fault": fault, "count": count}]});
+        let url = format!(
+            "{}/__sandbox/faults",
+            self.descriptor["url"].as_str().expect("url")
+        );
+        let body =
+            serde_json::json!({"rules": [{"endpoint": endpoint, "fault": fault, "count": count}]});
         let response = client.post(url).json(&body).send().expect("admin route");
-        assert!(response.status().is_success(), "fault not accepted: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "fault not accepted: {}",
+            response.status()
+        );
     }
 }
 
@@ -118,7 +131,17 @@ pub fn stderr(output: &Output) -> String {
 /// The `new` arguments for a fixed folder/app/gateway.
 pub fn new_args<'a>(folder: &'a str, app: &'a str, gateway: &'a str, os: &'a str) -> Vec<&'a str> {
     vec![
-        "new", "--non-interactive", "--output", "json", "--folder", folder, "--app", app,
-        "--gateway", gateway, "--os", os,
+        "new",
+        "--non-interactive",
+        "--output",
+        "json",
+        "--folder",
+        folder,
+        "--app",
+        app,
+        "--gateway",
+        gateway,
+        "--os",
+        os,
     ]
 }

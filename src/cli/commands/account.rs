@@ -10,7 +10,17 @@ pub async fn login(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
     let connection = connect::connect(global, ui).await?;
     if !(global.sandbox || global.sandbox_descriptor.is_some()) {
         let path = connect::config_path(global)?;
-        connect::save_credentials(&path, &connection.session.device_credentials())?;
+        let session = &connection.session;
+        // Best effort: accounts whose policy forbids persistent login still log in each time.
+        if let Err(e) = session.set_persistent_login(true).await {
+            tracing::info!("persistent login not enabled: {e}");
+        }
+        if let Err(e) = session.register_data_key_for_device().await {
+            tracing::info!("device data key not registered: {e}");
+        }
+        if let Some(credentials) = session.device_credentials() {
+            connect::save_credentials(&path, credentials)?;
+        }
     }
     eprintln!(
         "Logged in as {} on {}",
@@ -32,7 +42,15 @@ pub async fn logout(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
         return Ok(());
     }
     // Best effort on the server: a session that already expired is as good as ended.
-    if let Ok(connection) = connect::connect(global, Ui { interactive: false, ..ui }).await {
+    if let Ok(connection) = connect::connect(
+        global,
+        Ui {
+            interactive: false,
+            ..ui
+        },
+    )
+    .await
+    {
         let _ = connection.session.logout().await;
     }
     std::fs::remove_file(&path).map_err(|e| {

@@ -60,7 +60,10 @@ pub async fn gateway_list(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
 pub async fn gateway_remove(global: &GlobalArgs, ui: Ui, wanted: &str) -> Result<(), CliError> {
     let connection = connect::connect(global, ui).await?;
     let gateways = pam::get_controllers(&connection.session).await?;
-    let by_uid: Vec<&Gateway> = gateways.iter().filter(|g| g.uid.to_string() == wanted).collect();
+    let by_uid: Vec<&Gateway> = gateways
+        .iter()
+        .filter(|g| g.uid.to_string() == wanted)
+        .collect();
     let matches = if by_uid.is_empty() {
         let lower = wanted.to_lowercase();
         gateways
@@ -73,8 +76,10 @@ pub async fn gateway_remove(global: &GlobalArgs, ui: Ui, wanted: &str) -> Result
     let gateway = match matches.as_slice() {
         [one] => *one,
         [] => {
-            return Err(CliError::new(ExitStatus::NotFound, format!("no gateway named '{wanted}'"))
-                .hint("see `gw-provision gateway list`"))
+            return Err(
+                CliError::new(ExitStatus::NotFound, format!("no gateway named '{wanted}'"))
+                    .hint("see `gw-provision gateway list`"),
+            )
         }
         many => {
             return Err(CliError::new(
@@ -84,7 +89,8 @@ pub async fn gateway_remove(global: &GlobalArgs, ui: Ui, wanted: &str) -> Result
             .hint("remove it by UID (see `gw-provision gateway list`)"))
         }
     };
-    let info = crate::keeper::ksm::get_app_info(&connection.session, &gateway.application_uid).await?;
+    let info =
+        crate::keeper::ksm::get_app_info(&connection.session, &gateway.application_uid).await?;
     let client_id = info
         .clients
         .iter()

@@ -45,11 +45,10 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
     }
     // Prompts block on the terminal: run them off the async threads so Ctrl-C is still seen.
     let observed = observation.observed().clone();
-    let answers = tokio::task::spawn_blocking(move || {
-        wizard::run(partial, &observed, &fresh_gateway_name())
-    })
-    .await
-    .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
+    let answers =
+        tokio::task::spawn_blocking(move || wizard::run(partial, &observed, &fresh_gateway_name()))
+            .await
+            .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
     let inputs = ProvisionInputs {
         shared_folder: answers.folder,
         application: answers.app,
@@ -77,7 +76,10 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
             .await
             .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
         if !confirmed {
-            return Err(CliError::new(ExitStatus::Interrupted, "cancelled; nothing was changed"));
+            return Err(CliError::new(
+                ExitStatus::Interrupted,
+                "cancelled; nothing was changed",
+            ));
         }
     }
     let outcome = provision::execute(session, &observation, &plan, &connection.redeem, &progress)
@@ -112,7 +114,9 @@ fn fill_non_interactive(partial: &mut Partial, sandbox: bool) -> Result<(), CliE
             .flatten();
     }
     if partial.app.is_none() {
-        partial.app = sandbox.then(|| demo(DEMO_APP, "application title")).flatten();
+        partial.app = sandbox
+            .then(|| demo(DEMO_APP, "application title"))
+            .flatten();
     }
     if partial.gateway.is_none() && sandbox {
         partial.gateway = demo(&fresh_gateway_name(), "gateway name");
@@ -121,7 +125,11 @@ fn fill_non_interactive(partial: &mut Partial, sandbox: bool) -> Result<(), CliE
         partial.os = Some(TargetOs::Linux);
     }
     let missing = [
-        (partial.folder.is_none(), "--folder", "the shared folder name"),
+        (
+            partial.folder.is_none(),
+            "--folder",
+            "the shared folder name",
+        ),
         (partial.app.is_none(), "--app", "the application title"),
         (partial.gateway.is_none(), "--gateway", "the gateway name"),
         (partial.os.is_none(), "--os", "the gateway's OS"),
@@ -138,7 +146,10 @@ fn fresh_gateway_name() -> String {
     let suffix = crate::keeper::crypto::random_bytes(3);
     format!(
         "gateway-{}",
-        suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        suffix
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     )
 }
 
@@ -153,7 +164,10 @@ fn progress_mode(ui: Ui) -> ProgressMode {
 fn describe_plan(plan: &provision::Plan) -> String {
     let inputs = &plan.inputs;
     let line = |label: &str, name: &str, action: Action| {
-        format!("  {label:<14} {name}  ({})\n", action.hypothetical().as_str())
+        format!(
+            "  {label:<14} {name}  ({})\n",
+            action.hypothetical().as_str()
+        )
     };
     let mut text = String::from("Plan:\n");
     text.push_str(&line(
