@@ -3,129 +3,22 @@
 mod sandbox_support;
 
 use gw_provision::keeper::crypto::{
-    aes_cbc_encrypt, aes_gcm_decrypt, aes_gcm_encrypt, b64_std_decode, b64_std_encode,
-    b64url_decode, b64url_encode, ecies_encrypt, AesKey, EcPrivateKey, EcPublicKey,
+    aes_gcm_decrypt, aes_gcm_encrypt, b64_std_decode, b64_std_encode, b64url_decode, ecies_encrypt,
+    AesKey, EcPrivateKey, EcPublicKey,
 };
 use gw_provision::keeper::proto::authentication::{
-    AddAppClientRequest, AddAppSharesRequest, AppShareAdd, Device, GetAppInfoRequest,
-    GetAppInfoResponse, GetApplicationsSummaryResponse, RemoveAppSharesRequest,
+    GetAppInfoRequest, GetAppInfoResponse, GetApplicationsSummaryResponse, RemoveAppSharesRequest,
 };
 use gw_provision::keeper::proto::pam::{
     PamControllersResponse, PamGenericUidRequest, PamRemoveControllerResponse,
 };
-use gw_provision::keeper::proto::records::ApplicationAddRequest;
 use gw_provision::keeper::uid::Uid;
 use prost::Message;
-use sandbox_support::{Login, TestSandbox, Token, Wire};
+use sandbox_support::{
+    add_gateway, folder_and_app, gw_provision_now, in_an_hour, share, Login, TestSandbox, Token,
+    Vault, Wire,
+};
 use serde_json::{json, Value};
-
-struct Vault {
-    folder_uid: Uid,
-    folder_key: AesKey,
-    app_uid: Uid,
-    app_key: AesKey,
-}
-
-/// Creates a shared folder and an application the way Commander does.
-async fn folder_and_app(wire: &Wire, login: &Login) -> Vault {
-    let folder_uid = Uid::generate();
-    let folder_key = AesKey::generate();
-    let reply = wire
-        .v2(
-            &login.session,
-            &login.username,
-            json!({
-                "command": "folder_add",
-                "folder_uid": folder_uid.to_string(),
-                "folder_type": "shared_folder",
-                "key": b64url_encode(&aes_cbc_encrypt(&login.data_key, folder_key.as_bytes())),
-                "data": b64url_encode(&aes_cbc_encrypt(&folder_key, br#"{"name":"Gateway SF"}"#)),
-                "name": b64url_encode(&aes_cbc_encrypt(&folder_key, b"Gateway SF")),
-                "manage_users": true, "manage_records": true, "can_edit": true, "can_share": true,
-            }),
-        )
-        .await;
-    assert_eq!(reply["result"], "success", "{reply}");
-
-    let app_uid = Uid::generate();
-    let app_key = AesKey::generate();
-    let request = ApplicationAddRequest {
-        app_uid: app_uid.as_bytes().to_vec(),
-        record_key: aes_gcm_encrypt(&login.data_key, app_key.as_bytes()),
-        client_modified_time: 1,
-        data: aes_gcm_encrypt(&app_key, br#"{"title":"Gateway App","type":"app"}"#),
-        audit: None,
-    };
-    wire.rest(
-        "vault/application_add",
-        &request.encode_to_vec(),
-        Some(&login.session),
-    )
-    .await
-    .unwrap();
-    Vault {
-        folder_uid,
-        folder_key,
-        app_uid,
-        app_key,
-    }
-}
-
-async fn share(wire: &Wire, login: &Login, vault: &Vault, editable: bool) -> Result<(), Value> {
-    let request = AddAppSharesRequest {
-        app_record_uid: vault.app_uid.as_bytes().to_vec(),
-        shares: vec![AppShareAdd {
-            secret_uid: vault.folder_uid.as_bytes().to_vec(),
-            share_type: 1,
-            encrypted_secret_key: aes_gcm_encrypt(&vault.app_key, vault.folder_key.as_bytes()),
-            editable,
-        }],
-    };
-    wire.rest(
-        "vault/app_share_add",
-        &request.encode_to_vec(),
-        Some(&login.session),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| e.body)
-}
-
-async fn add_gateway(
-    wire: &Wire,
-    login: &Login,
-    vault: &Vault,
-    token: &Token,
-    expire_on: i64,
-) -> Device {
-    let request = AddAppClientRequest {
-        app_record_uid: vault.app_uid.as_bytes().to_vec(),
-        encrypted_app_key: aes_gcm_encrypt(&token.secret_key(), vault.app_key.as_bytes()),
-        client_id: token.client_id.clone(),
-        lock_ip: false,
-        first_access_expire_on: expire_on,
-        access_expire_on: 0,
-        id: "GW-1".into(),
-        app_client_type: 2,
-    };
-    wire.call("vault/app_client_add", &request, Some(&login.session))
-        .await
-        .unwrap()
-}
-
-fn in_an_hour() -> i64 {
-    gw_provision_now() + 3_600_000
-}
-
-fn gw_provision_now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
-}
 
 fn get_payload(token: &Token, public_key: Option<&EcPrivateKey>) -> Value {
     json!({

@@ -3,17 +3,20 @@
 #![allow(dead_code)]
 
 use gw_provision::keeper::crypto::{
-    aes_gcm_decrypt, aes_gcm_encrypt, b64_std_encode, b64url_decode, b64url_encode,
-    decrypt_encryption_params, ecdsa_sign, ecies_encrypt, hmac_sha512, random_bytes, AesKey,
-    EcPrivateKey, EcPublicKey,
+    aes_cbc_encrypt, aes_gcm_decrypt, aes_gcm_encrypt, b64_std_encode, b64url_decode,
+    b64url_encode, decrypt_encryption_params, ecdsa_sign, ecies_encrypt, hmac_sha512, random_bytes,
+    AesKey, EcPrivateKey, EcPublicKey,
 };
 use gw_provision::keeper::proto::authentication::{
-    ApiRequest, ApiRequestPayload, Device, DeviceRegistrationRequest, LoginResponse,
-    StartLoginRequest, ValidateAuthHashRequest,
+    AddAppClientRequest, AddAppSharesRequest, ApiRequest, ApiRequestPayload, AppShareAdd, Device,
+    DeviceRegistrationRequest, LoginResponse, StartLoginRequest, ValidateAuthHashRequest,
 };
+use gw_provision::keeper::proto::records::ApplicationAddRequest;
 use gw_provision::keeper::proto::vault::{SyncDownRequest, SyncDownResponse};
+use gw_provision::keeper::uid::Uid;
 use gw_provision::sandbox::{start, Descriptor, RunningSandbox, SandboxOptions};
 use prost::Message;
+use serde_json::json;
 use serde_json::Value;
 
 /// A sandbox on a fresh temp state dir, kept alive with it.
@@ -350,4 +353,112 @@ impl Token {
     pub fn secret_key(&self) -> AesKey {
         AesKey::from_slice(&self.secret).unwrap()
     }
+}
+
+pub struct Vault {
+    pub folder_uid: Uid,
+    pub folder_key: AesKey,
+    pub app_uid: Uid,
+    pub app_key: AesKey,
+}
+
+/// Creates a shared folder and an application the way Commander does.
+pub async fn folder_and_app(wire: &Wire, login: &Login) -> Vault {
+    let folder_uid = Uid::generate();
+    let folder_key = AesKey::generate();
+    let reply = wire
+        .v2(
+            &login.session,
+            &login.username,
+            json!({
+                "command": "folder_add",
+                "folder_uid": folder_uid.to_string(),
+                "folder_type": "shared_folder",
+                "key": b64url_encode(&aes_cbc_encrypt(&login.data_key, folder_key.as_bytes())),
+                "data": b64url_encode(&aes_cbc_encrypt(&folder_key, br#"{"name":"Gateway SF"}"#)),
+                "name": b64url_encode(&aes_cbc_encrypt(&folder_key, b"Gateway SF")),
+                "manage_users": true, "manage_records": true, "can_edit": true, "can_share": true,
+            }),
+        )
+        .await;
+    assert_eq!(reply["result"], "success", "{reply}");
+
+    let app_uid = Uid::generate();
+    let app_key = AesKey::generate();
+    let request = ApplicationAddRequest {
+        app_uid: app_uid.as_bytes().to_vec(),
+        record_key: aes_gcm_encrypt(&login.data_key, app_key.as_bytes()),
+        client_modified_time: 1,
+        data: aes_gcm_encrypt(&app_key, br#"{"title":"Gateway App","type":"app"}"#),
+        audit: None,
+    };
+    wire.rest(
+        "vault/application_add",
+        &request.encode_to_vec(),
+        Some(&login.session),
+    )
+    .await
+    .unwrap();
+    Vault {
+        folder_uid,
+        folder_key,
+        app_uid,
+        app_key,
+    }
+}
+
+pub async fn share(wire: &Wire, login: &Login, vault: &Vault, editable: bool) -> Result<(), Value> {
+    let request = AddAppSharesRequest {
+        app_record_uid: vault.app_uid.as_bytes().to_vec(),
+        shares: vec![AppShareAdd {
+            secret_uid: vault.folder_uid.as_bytes().to_vec(),
+            share_type: 1,
+            encrypted_secret_key: aes_gcm_encrypt(&vault.app_key, vault.folder_key.as_bytes()),
+            editable,
+        }],
+    };
+    wire.rest(
+        "vault/app_share_add",
+        &request.encode_to_vec(),
+        Some(&login.session),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| e.body)
+}
+
+pub async fn add_gateway(
+    wire: &Wire,
+    login: &Login,
+    vault: &Vault,
+    token: &Token,
+    expire_on: i64,
+) -> Device {
+    let request = AddAppClientRequest {
+        app_record_uid: vault.app_uid.as_bytes().to_vec(),
+        encrypted_app_key: aes_gcm_encrypt(&token.secret_key(), vault.app_key.as_bytes()),
+        client_id: token.client_id.clone(),
+        lock_ip: false,
+        first_access_expire_on: expire_on,
+        access_expire_on: 0,
+        id: "GW-1".into(),
+        app_client_type: 2,
+    };
+    wire.call("vault/app_client_add", &request, Some(&login.session))
+        .await
+        .unwrap()
+}
+
+pub fn in_an_hour() -> i64 {
+    gw_provision_now() + 3_600_000
+}
+
+pub fn gw_provision_now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
 }
