@@ -269,7 +269,8 @@ async fn http_429_without_a_body_is_throttling_too() {
 
 #[tokio::test]
 async fn json_error_bodies_map_to_typed_errors() {
-    let cases: Vec<(serde_json::Value, fn(&TransportError) -> bool)> = vec![
+    type Check = fn(&TransportError) -> bool;
+    let cases: Vec<(serde_json::Value, Check)> = vec![
         (
             serde_json::json!({"error": "session_token_expired", "message": "expired"}),
             |e| matches!(e, TransportError::SessionExpired),

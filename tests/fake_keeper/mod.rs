@@ -69,9 +69,14 @@ pub struct FakeKeeper {
 impl FakeKeeper {
     /// Starts a server with a fresh key.
     pub async fn start() -> FakeKeeper {
+        FakeKeeper::start_with_key(EcPrivateKey::generate()).await
+    }
+
+    /// Starts a server with `key`, e.g. a second region sharing the first one's key.
+    pub async fn start_with_key(key: EcPrivateKey) -> FakeKeeper {
         FakeKeeper {
             mock: MockServer::start().await,
-            key: EcPrivateKey::generate(),
+            key,
             calls: Arc::default(),
         }
     }
