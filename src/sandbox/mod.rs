@@ -17,6 +17,7 @@ mod sm;
 mod state;
 mod tls;
 mod vault;
+mod wire;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};

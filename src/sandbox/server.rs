@@ -230,6 +230,9 @@ async fn dispatch(
         "vault/sync_down" => vault::sync_down(shared, session(shared, request)?, body),
         "vault/get_record_types" => session(shared, request).map(|_| Reply::Empty),
         "vault/execute_v2_command" => vault::execute_v2_command(shared, request),
+        "vault/get_records_details" => {
+            vault::get_records_details(shared, session(shared, request)?, body)
+        }
         "vault/application_add" => ksm::application_add(shared, session(shared, request)?, body),
         "vault/get_applications_summary" => {
             ksm::applications_summary(shared, session(shared, request)?)

@@ -19,6 +19,7 @@ use crate::keeper::uid::Uid;
 use super::context::{decode, ApiError, Reply, Shared};
 use super::envelope::RestRequest;
 use super::state::{Account, SharedFolder, UserFolder};
+use super::wire;
 
 /// Records per `sync_down` page.
 pub const SYNC_PAGE_SIZE: usize = 1_000;
@@ -357,6 +358,55 @@ fn folder_add(shared: &Arc<Shared>, account: usize, command: FolderAddCommand) -
     let mut reply = V2Response::success();
     reply.extra.insert("revision".into(), json!(revision));
     reply
+}
+
+/// `vault/get_records_details`: the owner's permissions on each requested record.
+///
+/// Commander calls it during `secrets-manager share add` and `app get` and only logs a failure,
+/// but a clean answer keeps its log quiet (notes 04 §2.3).
+pub fn get_records_details(
+    shared: &Arc<Shared>,
+    account: usize,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let request: wire::GetRecordDataWithAccessInfoRequest =
+        decode(body, "GetRecordDataWithAccessInfoRequest")?;
+    let state = shared.read();
+    let account = &state.accounts[account];
+    let mut response = wire::GetRecordDataWithAccessInfoResponse::default();
+    for raw in request.record_uid {
+        let record = Uid::from_slice(&raw)
+            .ok()
+            .and_then(|uid| account.vault.records.get(&uid));
+        let Some(record) = record else {
+            response.no_permission_record_uid.push(raw);
+            continue;
+        };
+        response
+            .record_data_with_access_info
+            .push(wire::RecordDataWithAccessInfo {
+                record_uid: raw,
+                user_permission: vec![wire::UserPermission {
+                    username: account.username.clone(),
+                    owner: true,
+                    share_admin: false,
+                    sharable: true,
+                    editable: true,
+                    account_uid: account.account_uid.as_bytes().to_vec(),
+                }],
+                shared_folder_permission: record
+                    .shared_folder
+                    .iter()
+                    .map(|p| wire::SharedFolderPermission {
+                        shared_folder_uid: p.shared_folder_uid.as_bytes().to_vec(),
+                        resharable: true,
+                        editable: true,
+                        revision: record.revision,
+                    })
+                    .collect(),
+            });
+    }
+    Ok(Reply::message(&response))
 }
 
 #[cfg(test)]
