@@ -105,7 +105,34 @@ pub async fn redeem(token: &OneTimeToken, options: &RedeemOptions) -> Result<Ksm
         }
     };
 
-    let response: SecretsManagerResponse = serde_json::from_slice(&reply)
+    let binding = Binding {
+        hostname,
+        client_key,
+        server_public_key_id: key_id,
+        server_public_key: options
+            .server_public_key
+            .as_ref()
+            .map(|(_, key)| key.clone()),
+    };
+    config_from_reply(token, binding, &reply)
+}
+
+/// What the client knows about its side of the binding before the reply arrives.
+struct Binding {
+    hostname: String,
+    client_key: EcPrivateKey,
+    server_public_key_id: i32,
+    server_public_key: Option<EcPublicKey>,
+}
+
+/// Reads the binding reply: `encryptedAppKey` (GCM under the token secret) is required,
+/// `appOwnerPublicKey` optional; both are b64url, padding optional (§5.5).
+fn config_from_reply(
+    token: &OneTimeToken,
+    binding: Binding,
+    reply: &[u8],
+) -> Result<KsmConfig, KsmError> {
+    let response: SecretsManagerResponse = serde_json::from_slice(reply)
         .map_err(|e| KsmError::BadResponse(format!("get_secret reply is not the KSM JSON: {e}")))?;
     let encrypted_app_key =
         response
@@ -134,16 +161,13 @@ pub async fn redeem(token: &OneTimeToken, options: &RedeemOptions) -> Result<Ksm
         ),
     };
     Ok(KsmConfig {
-        hostname,
-        client_id,
-        private_key: client_key,
-        server_public_key_id: key_id,
+        hostname: binding.hostname,
+        client_id: token.client_id(),
+        private_key: binding.client_key,
+        server_public_key_id: binding.server_public_key_id,
         app_key,
         app_owner_public_key,
-        server_public_key: options
-            .server_public_key
-            .as_ref()
-            .map(|(_, key)| key.clone()),
+        server_public_key: binding.server_public_key,
     })
 }
 
@@ -403,6 +427,63 @@ mod tests {
         let mut signed = encrypted_key.clone();
         signed.extend_from_slice(&sealed.body);
         ecdsa_verify(&client.public_key(), &signed, &signature).unwrap();
+    }
+
+    fn binding() -> Binding {
+        Binding {
+            hostname: "sandbox.test:8443".into(),
+            client_key: EcPrivateKey::generate(),
+            server_public_key_id: 7,
+            server_public_key: None,
+        }
+    }
+
+    #[test]
+    fn binding_reply_yields_the_app_key_and_owner_key() {
+        let token = OneTimeToken::generate("sandbox.test:8443");
+        let app_key = AesKey::generate();
+        let owner = EcPrivateKey::generate().public_key();
+        let reply = serde_json::json!({
+            "encryptedAppKey": crate::keeper::crypto::b64url_encode(&aes_gcm_encrypt(token.secret(), app_key.as_bytes())),
+            "appOwnerPublicKey": crate::keeper::crypto::b64url_encode(&owner.to_uncompressed()),
+            "records": [],
+            "folders": [],
+        });
+        let binding = binding();
+        let client_public = binding.client_key.public_key();
+
+        let config = config_from_reply(&token, binding, reply.to_string().as_bytes()).unwrap();
+
+        assert_eq!(config.app_key, app_key);
+        assert_eq!(config.app_owner_public_key, Some(owner));
+        assert_eq!(config.client_id, token.client_id());
+        assert_eq!(config.private_key.public_key(), client_public);
+        assert_eq!(config.hostname, "sandbox.test:8443");
+        assert_eq!(config.server_public_key_id, 7);
+    }
+
+    #[test]
+    fn reply_without_app_key_means_the_token_was_used() {
+        let token = OneTimeToken::generate("US");
+        let reply = br#"{"records": null, "folders": null}"#;
+
+        let error = config_from_reply(&token, binding(), reply).unwrap_err();
+
+        assert!(matches!(error, KsmError::Refused { code, .. } if code == "already_bound"));
+    }
+
+    #[test]
+    fn app_key_for_another_token_is_a_bad_response() {
+        let token = OneTimeToken::generate("US");
+        let other = OneTimeToken::generate("US");
+        let wrapped = aes_gcm_encrypt(other.secret(), AesKey::generate().as_bytes());
+        let reply = serde_json::json!({
+            "encryptedAppKey": crate::keeper::crypto::b64url_encode(&wrapped),
+        });
+
+        let error = config_from_reply(&token, binding(), reply.to_string().as_bytes()).unwrap_err();
+
+        assert!(matches!(error, KsmError::BadResponse(_)));
     }
 
     #[test]

@@ -439,3 +439,7 @@ fn uid_of(bytes: &[u8], what: &'static str) -> Option<Uid> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "sync_tests.rs"]
+mod tests;
