@@ -1,1 +1,103 @@
-fn main(){}
+//! Sandbox throughput and memory.
+//!
+//! * `start_login + full sync_down` over loopback TLS against a 10,000-record vault (10 pages of
+//!   1,000 records; 11 requests per iteration, so requests/s = 11 / time per iteration).
+//! * Memory: before the timed runs, a sandbox with a 100,000-record vault is started, logged into
+//!   and fully synced; its resident memory (VmRSS, and the peak VmHWM) must stay under 200 MiB.
+
+#[path = "../tests/sandbox_support/mod.rs"]
+mod sandbox_support;
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use gw_provision::sandbox::{seed_records, start, SandboxOptions};
+use sandbox_support::Wire;
+
+const BENCH_RECORDS: usize = 10_000;
+const MEMORY_RECORDS: usize = 100_000;
+const MEMORY_LIMIT_KIB: u64 = 200 * 1024;
+
+fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn memory_check(rt: &tokio::runtime::Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = Instant::now();
+    seed_records(dir.path(), MEMORY_RECORDS).unwrap();
+    let seed_time = seeded.elapsed();
+    rt.block_on(async {
+        let started = Instant::now();
+        let sandbox = start(SandboxOptions::new(dir.path())).await.unwrap();
+        let start_time = started.elapsed();
+        let wire = Wire::new(sandbox.descriptor());
+        let login = wire.login(sandbox.descriptor()).await;
+        let synced = Instant::now();
+        let pages = wire.sync_all(&login.session).await;
+        let sync_time = synced.elapsed();
+        let records: usize = pages.iter().map(|p| p.records.len()).sum();
+        assert_eq!(records, MEMORY_RECORDS);
+        let rss = proc_status_kib("VmRSS:").unwrap_or(0);
+        let peak = proc_status_kib("VmHWM:").unwrap_or(0);
+        println!(
+            "memory: {MEMORY_RECORDS} records: seed {seed_time:.2?}, start {start_time:.2?}, \
+             full sync ({} pages) {sync_time:.2?}; VmRSS {} MiB, VmHWM {} MiB (limit {} MiB)",
+            pages.len(),
+            rss / 1024,
+            peak / 1024,
+            MEMORY_LIMIT_KIB / 1024
+        );
+        assert!(rss < MEMORY_LIMIT_KIB, "VmRSS {rss} KiB exceeds the limit");
+        sandbox.shutdown().await.unwrap();
+    });
+}
+
+fn login_and_sync(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
+    let dir = tempfile::tempdir().unwrap();
+    seed_records(dir.path(), BENCH_RECORDS).unwrap();
+    let (sandbox, wire, session, device) = rt.block_on(async {
+        let sandbox = start(SandboxOptions::new(dir.path())).await.unwrap();
+        let wire = Wire::new(sandbox.descriptor());
+        let login = wire.login(sandbox.descriptor()).await;
+        (sandbox, wire, login.session, login.device)
+    });
+    let user = sandbox.descriptor().user.clone();
+    let mut group = c.benchmark_group("sandbox");
+    group.throughput(Throughput::Elements(
+        1 + (BENCH_RECORDS / gw_provision_page()) as u64,
+    ));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.bench_function("start_login + sync_down 10k records (11 requests)", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let started = wire.start_login(&device, &user).await;
+                assert_eq!(started.login_state, 13);
+                let pages = wire.sync_all(&session).await;
+                assert_eq!(pages.len(), BENCH_RECORDS / gw_provision_page());
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(sandbox.shutdown()).unwrap();
+}
+
+/// Records per `sync_down` page served by the sandbox.
+fn gw_provision_page() -> usize {
+    1_000
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    memory_check(&rt);
+    let mut criterion = Criterion::default().configure_from_args();
+    login_and_sync(&mut criterion, &rt);
+    criterion.final_summary();
+}

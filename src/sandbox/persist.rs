@@ -4,7 +4,7 @@
 //! directory, so a `kill -9` at any point leaves either the old or the new state, never a torn one.
 
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{BufReader, BufWriter, ErrorKind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -95,8 +95,8 @@ impl StateStore {
             saved: tokio::sync::Mutex::new(0),
         };
         let path = dir.join(STATE_FILE);
-        let state = match std::fs::read(&path) {
-            Ok(bytes) => parse_state(&path, &bytes)?,
+        let state = match File::open(&path) {
+            Ok(file) => parse_state(&path, file)?,
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let state = State::create()?;
                 store.write_state(&state)?;
@@ -108,24 +108,24 @@ impl StateStore {
     }
 
     /// Serializes `state` and replaces the state file atomically (blocking).
+    ///
+    /// The JSON is streamed to the temp file, so a 100,000-record vault never exists twice in memory.
     pub fn write_state(&self, state: &State) -> Result<(), PersistError> {
-        let path = self.dir.join(STATE_FILE);
-        let bytes = serde_json::to_vec(state).map_err(|e| PersistError::Corrupt {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        self.write_bytes(&bytes)
-    }
-
-    fn write_bytes(&self, bytes: &[u8]) -> Result<(), PersistError> {
         let temp = self.dir.join(TEMP_FILE);
         let path = self.dir.join(STATE_FILE);
         let mut options = OpenOptions::new();
         options.create(true).write(true).truncate(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temp).map_err(io_err(&temp))?;
-        file.write_all(bytes).map_err(io_err(&temp))?;
+        let file = options.open(&temp).map_err(io_err(&temp))?;
+        let mut writer = BufWriter::with_capacity(1 << 20, file);
+        serde_json::to_writer(&mut writer, state).map_err(|e| PersistError::Io {
+            path: temp.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| io_err(&temp)(e.into_error()))?;
         file.sync_all().map_err(io_err(&temp))?;
         drop(file);
         std::fs::rename(&temp, &path).map_err(io_err(&path))?;
@@ -153,17 +153,10 @@ impl StateStore {
         let store = Arc::clone(self);
         let state = Arc::clone(state);
         tokio::task::spawn_blocking(move || {
-            let bytes = {
-                let guard = state
-                    .read()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                serde_json::to_vec(&*guard)
-            }
-            .map_err(|e| PersistError::Corrupt {
-                path: store.dir.join(STATE_FILE),
-                message: e.to_string(),
-            })?;
-            store.write_bytes(&bytes)
+            let guard = state
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            store.write_state(&guard)
         })
         .await
         .map_err(|e| PersistError::Task(e.to_string()))??;
@@ -172,23 +165,34 @@ impl StateStore {
     }
 }
 
-fn parse_state(path: &Path, bytes: &[u8]) -> Result<State, PersistError> {
+fn parse_state(path: &Path, file: File) -> Result<State, PersistError> {
     #[derive(serde::Deserialize)]
     struct FormatOnly {
         format: u32,
     }
-    let corrupt = |e: serde_json::Error| PersistError::Corrupt {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let header: FormatOnly = serde_json::from_slice(bytes).map_err(corrupt)?;
-    if header.format != STATE_FORMAT {
-        return Err(PersistError::Format {
+    match serde_json::from_reader::<_, State>(BufReader::with_capacity(1 << 20, file)) {
+        Ok(state) if state.format == STATE_FORMAT => Ok(state),
+        Ok(state) => Err(PersistError::Format {
             path: path.to_path_buf(),
-            found: header.format,
-        });
+            found: state.format,
+        }),
+        Err(error) => {
+            // Say "wrong format" rather than "corrupt" when the file is merely from another version.
+            let header = File::open(path)
+                .ok()
+                .and_then(|f| serde_json::from_reader::<_, FormatOnly>(BufReader::new(f)).ok());
+            match header {
+                Some(h) if h.format != STATE_FORMAT => Err(PersistError::Format {
+                    path: path.to_path_buf(),
+                    found: h.format,
+                }),
+                _ => Err(PersistError::Corrupt {
+                    path: path.to_path_buf(),
+                    message: error.to_string(),
+                }),
+            }
+        }
     }
-    serde_json::from_slice(bytes).map_err(corrupt)
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), PersistError> {
