@@ -276,6 +276,46 @@ fn ksm_config_json_uses_sdk_key_names_and_std_base64() {
     );
 }
 
+#[test]
+fn ksm_config_base64_loads_in_the_official_rust_sdk() {
+    use keeper_secrets_manager_core::config_keys::ConfigKeys;
+    use keeper_secrets_manager_core::crypto::CryptoUtils;
+    use keeper_secrets_manager_core::storage::KeyValueStorage;
+    use keeper_secrets_manager_core::utils::base64_to_bytes;
+    use keeper_secrets_manager_core::InMemoryKeyValueStorage;
+
+    let config = KsmConfig {
+        hostname: "keepersecurity.com".into(),
+        client_id: [3u8; 64],
+        private_key: EcPrivateKey::generate(),
+        server_public_key_id: 10,
+        app_key: AesKey::generate(),
+        app_owner_public_key: Some(EcPrivateKey::generate().public_key()),
+        server_public_key: None,
+    };
+
+    let storage = InMemoryKeyValueStorage::new(Some(config.to_base64().to_string())).unwrap();
+
+    let get = |key| storage.get(key).unwrap().unwrap();
+    assert_eq!(get(ConfigKeys::KeyHostname), "keepersecurity.com");
+    assert_eq!(get(ConfigKeys::KeyServerPublicKeyId), "10");
+    assert_eq!(
+        base64_to_bytes(&get(ConfigKeys::KeyClientId)).unwrap(),
+        vec![3u8; 64]
+    );
+    assert_eq!(
+        base64_to_bytes(&get(ConfigKeys::KeyAppKey)).unwrap(),
+        config.app_key.as_bytes()
+    );
+    let public = CryptoUtils::extract_public_key_bytes(&get(ConfigKeys::KeyPrivateKey)).unwrap();
+    assert_eq!(public, config.private_key.public_key().to_uncompressed());
+    let owner = base64_to_bytes(&get(ConfigKeys::KeyOwnerPublicKey)).unwrap();
+    assert_eq!(
+        Some(owner),
+        config.app_owner_public_key.map(|k| k.to_uncompressed())
+    );
+}
+
 // ---- calls against a double of Keeper's api/rest ---------------------------------------------
 
 /// A session on `fake` for an account with only a data key.
