@@ -3,6 +3,9 @@
 //! reply under the request's transmission key.
 #![allow(dead_code)]
 
+pub mod account;
+pub mod tls;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
