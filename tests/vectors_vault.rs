@@ -584,3 +584,51 @@ async fn remove_controller_reply_naming_the_gateway_is_a_failure() {
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn app_info_is_typed_and_a_missing_entry_reads_as_empty() {
+    use gw_provision::keeper::proto::authentication::{
+        AppClient, AppInfo, AppShare, GetAppInfoResponse,
+    };
+    let fake = FakeKeeper::start().await;
+    let (app, folder) = app_and_folder();
+    let listed = app.uid;
+    let reply = GetAppInfoResponse {
+        app_info: vec![AppInfo {
+            app_record_uid: listed.as_bytes().to_vec(),
+            shares: vec![AppShare {
+                secret_uid: folder.uid.as_bytes().to_vec(),
+                share_type: ApplicationShareType::ShareTypeFolder as i32,
+                editable: true,
+                ..Default::default()
+            }],
+            clients: vec![AppClient {
+                id: "lab-gw".into(),
+                client_id: vec![5; 64],
+                app_client_type: AppClientType::DiscoveryAndRotationController as i32,
+                first_access_expire_on: 42,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    fake.on("vault/get_app_info", move |_| Reply::proto(&reply))
+        .await;
+    let session = session(&fake, AesKey::generate());
+
+    let info = ksm::get_app_info(&session, &app.uid).await.unwrap();
+    let other = ksm::get_app_info(&session, &Uid::generate()).await.unwrap();
+
+    let share = info.share_of(&folder.uid).unwrap();
+    assert_eq!(
+        (share.share_type, share.editable),
+        (ksm::ShareType::Folder, true)
+    );
+    let client = &info.clients[0];
+    assert!(client.is_gateway() && !client.is_bound());
+    assert_eq!(
+        (client.name.as_str(), client.first_access_expire_on),
+        ("lab-gw", 42)
+    );
+    assert!(other.shares.is_empty() && other.clients.is_empty());
+}

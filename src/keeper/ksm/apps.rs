@@ -174,6 +174,9 @@ fn client_from_proto(row: &AppClientRow) -> AppClient {
 }
 
 /// Reads an application's shares and clients.
+///
+/// A reply without an entry for `app` reads as "no shares, no clients", as Commander accepts it
+/// (peer-call-sequences.md §2.3); a UID that is not an application fails on the next call instead.
 pub async fn get_app_info(session: &Session, app: &Uid) -> Result<AppInfo, KsmError> {
     let request = GetAppInfoRequest {
         app_record_uid: vec![app.as_bytes().to_vec()],
@@ -182,12 +185,21 @@ pub async fn get_app_info(session: &Session, app: &Uid) -> Result<AppInfo, KsmEr
         .execute_proto("vault/get_app_info", &request)
         .await
         .map_err(classify)?;
-    let row = response
+    match response
         .app_info
         .iter()
         .find(|info| info.app_record_uid == app.as_bytes())
-        .ok_or_else(|| KsmError::NotFound(format!("application {app}")))?;
-    AppInfo::from_proto(row)
+    {
+        Some(row) => AppInfo::from_proto(row),
+        None => {
+            tracing::debug!(%app, "get_app_info returned no entry for the application");
+            Ok(AppInfo {
+                app_uid: *app,
+                shares: Vec::new(),
+                clients: Vec::new(),
+            })
+        }
+    }
 }
 
 /// One line of `vault/get_applications_summary`: an application UID with its counters.
