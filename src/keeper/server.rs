@@ -98,9 +98,12 @@ pub enum ServerParseError {
     /// The text contained whitespace or control characters.
     #[error("server {0:?} contains spaces or control characters")]
     InvalidCharacters(String),
-    /// A URL carried a path, query or credentials; only a host (and port) is meaningful.
-    #[error("server {0:?} must be a host name, optionally with a port, without a path")]
+    /// A bare host carried a path; give a host (and port), or a full `https://` URL.
+    #[error("server {0:?} must be a host name, optionally with a port, without a path (or a full https:// URL)")]
     HasPath(String),
+    /// A URL carried a user name or password, which Keeper servers never use.
+    #[error("server {0:?} must not contain a user name or password")]
+    HasUserInfo(String),
     /// The URL scheme was not `https`.
     #[error("server {0:?} must use https://")]
     UnsupportedScheme(String),
@@ -186,14 +189,18 @@ impl FromStr for Server {
                 if !scheme.eq_ignore_ascii_case("https") {
                     return Err(ServerParseError::UnsupportedScheme(text.to_owned()));
                 }
-                // A single trailing slash is what people paste from a browser; anything
-                // longer is a path we would silently drop.
-                let rest = rest.strip_suffix('/').unwrap_or(rest);
-                rest
+                // Like Commander and the Python SDK, a pasted URL (".../vault/#") is reduced to
+                // its netloc.
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                &rest[..end]
             }
             None => trimmed,
         };
-        if netloc.contains(['/', '?', '#', '@']) {
+        if netloc.contains('@') {
+            return Err(ServerParseError::HasUserInfo(text.to_owned()));
+        }
+        // Without a scheme a path is ambiguous (a typo? a proxy prefix?): refuse it.
+        if netloc.contains(['/', '?', '#']) {
             return Err(ServerParseError::HasPath(text.to_owned()));
         }
         parse_netloc(netloc, text)
@@ -220,6 +227,9 @@ fn parse_netloc(netloc: &str, original: &str) -> Result<Server, ServerParseError
     }
     if netloc.contains(['/', '?', '#', '@']) {
         return Err(ServerParseError::HasPath(original.to_owned()));
+    }
+    if netloc.is_empty() {
+        return Err(ServerParseError::InvalidHost(original.to_owned()));
     }
     let lower = netloc.to_ascii_lowercase();
     let (host, port) = split_port(&lower, original)?;
@@ -334,6 +344,21 @@ mod tests {
     }
 
     #[test]
+    fn pasted_urls_are_reduced_to_their_netloc() {
+        assert_eq!(
+            "https://keepersecurity.eu/vault/#".parse::<Server>(),
+            Ok(Server::Region(Region::Eu))
+        );
+        assert_eq!(
+            "https://qa.keepersecurity.com/api/rest/?x=1"
+                .parse::<Server>()
+                .unwrap()
+                .host(),
+            "qa.keepersecurity.com"
+        );
+    }
+
+    #[test]
     fn public_host_with_explicit_port_is_not_a_region() {
         let server: Server = "keepersecurity.com:8443".parse().unwrap();
         assert_eq!(server.region(), None);
@@ -352,8 +377,12 @@ mod tests {
             Err(ServerParseError::InvalidCharacters(_))
         ));
         assert!(matches!(
-            "https://keepersecurity.com/api/rest".parse::<Server>(),
-            Err(ServerParseError::HasPath(_))
+            "https://user:pw@keepersecurity.com".parse::<Server>(),
+            Err(ServerParseError::HasUserInfo(_))
+        ));
+        assert!(matches!(
+            "https:///vault".parse::<Server>(),
+            Err(ServerParseError::InvalidHost(_))
         ));
         assert!(matches!(
             "keepersecurity.com/vault".parse::<Server>(),
