@@ -54,8 +54,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
-    init_color(cli.global.color);
-    init_logging(cli.global.verbose);
+    let color = init_color(cli.global.color);
+    init_logging(cli.global.verbose, color);
     let ui = Ui {
         output: cli.global.output,
         interactive: !cli.global.non_interactive
@@ -105,7 +105,7 @@ fn report(error: CliError) -> ExitCode {
     ExitCode::from(error.status as u8)
 }
 
-fn init_color(choice: ColorChoice) {
+fn init_color(choice: ColorChoice) -> bool {
     let enabled = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -116,9 +116,10 @@ fn init_color(choice: ColorChoice) {
     };
     console::set_colors_enabled(enabled);
     console::set_colors_enabled_stderr(enabled);
+    enabled
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, color: bool) {
     let level = match verbose {
         0 => "warn",
         1 => "info",
@@ -132,5 +133,6 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(color)
         .try_init();
 }
