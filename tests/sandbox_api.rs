@@ -16,17 +16,32 @@ async fn descriptor_json_has_exactly_the_documented_keys_and_debug_hides_the_pas
     let sb = TestSandbox::start().await;
     let d = sb.descriptor();
     let json = serde_json::to_value(d).unwrap();
-    let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["ca_cert_pem", "host", "password", "server_key_id", "server_public_key", "url", "user"]
+        [
+            "ca_cert_pem",
+            "host",
+            "password",
+            "server_key_id",
+            "server_public_key",
+            "url",
+            "user"
+        ]
     );
     assert_eq!(d.server_key_id, 7);
     assert_eq!(d.url, format!("https://{}", d.host));
     assert!(d.host.starts_with("127.0.0.1:"));
     assert_eq!(
-        gw_provision::keeper::crypto::b64url_decode(&d.server_public_key).unwrap().len(),
+        gw_provision::keeper::crypto::b64url_decode(&d.server_public_key)
+            .unwrap()
+            .len(),
         65
     );
     assert!(!format!("{d:?}").contains(&d.password));
@@ -41,8 +56,18 @@ async fn restarted_sandbox_keeps_its_descriptor_except_the_port() {
     let second = start(SandboxOptions::new(dir.path())).await.unwrap();
     let after = second.descriptor().clone();
     assert_eq!(
-        (&before.ca_cert_pem, &before.server_public_key, &before.user, &before.password),
-        (&after.ca_cert_pem, &after.server_public_key, &after.user, &after.password)
+        (
+            &before.ca_cert_pem,
+            &before.server_public_key,
+            &before.user,
+            &before.password
+        ),
+        (
+            &after.ca_cert_pem,
+            &after.server_public_key,
+            &after.user,
+            &after.password
+        )
     );
     second.shutdown().await.unwrap();
 }
@@ -54,7 +79,10 @@ async fn second_sandbox_on_a_locked_state_dir_fails_with_a_clear_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, SandboxError::State(_)), "{err}");
-    assert!(err.to_string().contains("in use by another sandbox"), "{err}");
+    assert!(
+        err.to_string().contains("in use by another sandbox"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -77,12 +105,16 @@ async fn demo_account_logs_in_and_gets_a_usable_account_summary() {
         .unwrap();
     assert!(summary.settings.is_some() && summary.license.is_some());
     let keys = summary.keys_info.unwrap();
-    let ecc = gw_provision::keeper::crypto::aes_gcm_decrypt(&login.data_key, &keys.encrypted_ecc_private_key)
-        .unwrap();
+    let ecc = gw_provision::keeper::crypto::aes_gcm_decrypt(
+        &login.data_key,
+        &keys.encrypted_ecc_private_key,
+    )
+    .unwrap();
     let ecc = gw_provision::keeper::crypto::EcPrivateKey::from_bytes(&ecc).unwrap();
     assert_eq!(ecc.public_key().to_uncompressed(), keys.ecc_public_key);
-    let rsa = gw_provision::keeper::crypto::aes_cbc_decrypt(&login.data_key, &keys.encrypted_private_key)
-        .unwrap();
+    let rsa =
+        gw_provision::keeper::crypto::aes_cbc_decrypt(&login.data_key, &keys.encrypted_private_key)
+            .unwrap();
     gw_provision::keeper::crypto::RsaPrivateKey::from_pkcs1_der(&rsa).unwrap();
 }
 
@@ -124,7 +156,10 @@ async fn request_under_another_key_id_gets_key_error_naming_key_7() {
     let sb = TestSandbox::start().await;
     let mut wire = sb.wire();
     wire.key_id = 8;
-    let err = wire.rest("authentication/register_device", b"", None).await.unwrap_err();
+    let err = wire
+        .rest("authentication/register_device", b"", None)
+        .await
+        .unwrap_err();
     assert_eq!((err.status, err.code()), (401, "key"));
     assert_eq!(err.body["key_id"], 7);
 }
@@ -141,16 +176,24 @@ async fn transmission_key_for_keepers_real_key_gets_key_error() {
         encrypted_payload: aes_gcm_encrypt(&key, b""),
         ..Default::default()
     };
-    let response = wire.post_raw("authentication/start_login", body.encode_to_vec()).await;
+    let response = wire
+        .post_raw("authentication/start_login", body.encode_to_vec())
+        .await;
     assert_eq!(response.status(), 401);
     let json: serde_json::Value = response.json().await.unwrap();
-    assert_eq!((json["error"].as_str(), json["key_id"].as_i64()), (Some("key"), Some(7)));
+    assert_eq!(
+        (json["error"].as_str(), json["key_id"].as_i64()),
+        (Some("key"), Some(7))
+    );
 }
 
 #[tokio::test]
 async fn malformed_protobuf_is_bad_request_json_not_a_hang() {
     let sb = TestSandbox::start().await;
-    let response = sb.wire().post_raw("vault/sync_down", b"\x0a\xff\xff\xff".to_vec()).await;
+    let response = sb
+        .wire()
+        .post_raw("vault/sync_down", b"\x0a\xff\xff\xff".to_vec())
+        .await;
     assert_eq!(response.status(), 400);
     let json: serde_json::Value = response.json().await.unwrap();
     assert_eq!(json["error"], "bad_request");
@@ -170,15 +213,25 @@ async fn malformed_endpoint_payload_is_bad_request() {
 #[tokio::test]
 async fn unknown_endpoint_error_names_the_endpoint() {
     let sb = TestSandbox::start().await;
-    let err = sb.wire().rest("vault/no_such_thing", b"", None).await.unwrap_err();
+    let err = sb
+        .wire()
+        .rest("vault/no_such_thing", b"", None)
+        .await
+        .unwrap_err();
     assert_eq!(err.status, 404);
-    assert!(err.body["message"].as_str().unwrap().contains("vault/no_such_thing"));
+    assert!(err.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("vault/no_such_thing"));
 }
 
 #[tokio::test]
 async fn oversized_body_is_refused_with_json() {
     let sb = TestSandbox::start().await;
-    let response = sb.wire().post_raw("vault/sync_down", vec![0u8; 5 * 1024 * 1024]).await;
+    let response = sb
+        .wire()
+        .post_raw("vault/sync_down", vec![0u8; 5 * 1024 * 1024])
+        .await;
     assert_eq!(response.status(), 413);
     let json: serde_json::Value = response.json().await.unwrap();
     assert!(json["message"].is_string());
@@ -188,7 +241,10 @@ async fn oversized_body_is_refused_with_json() {
 async fn unknown_session_token_is_session_token_expired_and_missing_one_is_bad_request() {
     let sb = TestSandbox::start().await;
     let wire = sb.wire();
-    let err = wire.rest("keep_alive", b"", Some(&[9u8; 48])).await.unwrap_err();
+    let err = wire
+        .rest("keep_alive", b"", Some(&[9u8; 48]))
+        .await
+        .unwrap_err();
     assert_eq!((err.status, err.code()), (401, "session_token_expired"));
     let err = wire.rest("keep_alive", b"", None).await.unwrap_err();
     assert_eq!((err.status, err.code()), (400, "bad_request"));
@@ -199,9 +255,16 @@ async fn logout_ends_the_session() {
     let sb = TestSandbox::start().await;
     let wire = sb.wire();
     let login = wire.login(sb.descriptor()).await;
-    wire.rest("keep_alive", b"", Some(&login.session)).await.unwrap();
-    wire.rest("vault/logout_v3", b"", Some(&login.session)).await.unwrap();
-    let err = wire.rest("keep_alive", b"", Some(&login.session)).await.unwrap_err();
+    wire.rest("keep_alive", b"", Some(&login.session))
+        .await
+        .unwrap();
+    wire.rest("vault/logout_v3", b"", Some(&login.session))
+        .await
+        .unwrap();
+    let err = wire
+        .rest("keep_alive", b"", Some(&login.session))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "session_token_expired");
 }
 
@@ -247,7 +310,10 @@ async fn clone_code_resumes_with_the_device_data_key_and_rotates_every_login() {
     assert_ne!(resumed.clone_code, login.clone_code);
 
     let stale = resume(&wire, &login.device, &login.clone_code).await;
-    assert_ne!(stale.login_state, 99, "a used clone code must not log in again");
+    assert_ne!(
+        stale.login_state, 99,
+        "a used clone code must not log in again"
+    );
 }
 
 #[tokio::test]
@@ -261,8 +327,13 @@ async fn second_data_key_registration_for_a_device_is_device_data_key_exists() {
     }
     .encode_to_vec();
     let endpoint = "authentication/register_encrypted_data_key_for_device";
-    wire.rest(endpoint, &body, Some(&login.session)).await.unwrap();
-    let err = wire.rest(endpoint, &body, Some(&login.session)).await.unwrap_err();
+    wire.rest(endpoint, &body, Some(&login.session))
+        .await
+        .unwrap();
+    let err = wire
+        .rest(endpoint, &body, Some(&login.session))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "device_data_key_exists");
 }
 
@@ -276,6 +347,8 @@ async fn sessions_and_vault_survive_a_restart() {
 
     let second = start(SandboxOptions::new(dir.path())).await.unwrap();
     let wire = Wire::new(second.descriptor());
-    wire.rest("keep_alive", b"", Some(&login.session)).await.unwrap();
+    wire.rest("keep_alive", b"", Some(&login.session))
+        .await
+        .unwrap();
     second.shutdown().await.unwrap();
 }

@@ -81,11 +81,7 @@ impl StateStore {
             .write(true)
             .open(&lock_path)
             .map_err(io_err(&lock_path))?;
-        // `File::try_lock` is std since Rust 1.89 (the toolchain in use); the crate's declared
-        // rust-version still says 1.85, which is why clippy's MSRV lint is silenced here.
-        #[allow(clippy::incompatible_msrv)]
-        let locked = lock.try_lock();
-        match locked {
+        match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(PersistError::Locked(dir.to_path_buf()))

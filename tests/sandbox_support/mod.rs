@@ -241,6 +241,21 @@ impl Wire {
         }
     }
 
+    /// Runs a full `sync_down` loop keeping nothing; returns (pages, records).
+    pub async fn sync_count(&self, session: &[u8]) -> (usize, usize) {
+        let (mut pages, mut records) = (0, 0);
+        let mut token = Vec::new();
+        loop {
+            let page = self.sync_from(session, &token).await;
+            pages += 1;
+            records += page.records.len();
+            if !page.has_more {
+                return (pages, records);
+            }
+            token = page.continuation_token;
+        }
+    }
+
     /// One `sync_down` call continuing from `token`.
     pub async fn sync_from(&self, session: &[u8], token: &[u8]) -> SyncDownResponse {
         self.call(
