@@ -9,10 +9,9 @@ use super::device::{
     register_device, register_device_in_region, CloneCode, DeviceCredentials,
     NOT_REGISTERED_IN_REGION,
 };
-use super::outcome::{
-    LoginDenied, LoginOutcome, SessionRestriction, SsoRedirect, TwoFactorChannel,
-};
+use super::outcome::{LoginDenied, LoginOutcome, SessionRestriction, TwoFactorChannel};
 use super::session::{decrypt_account_keys, load_account_summary, Session, SessionParts};
+use super::sso::SsoRedirect;
 use super::steps::{DeviceApprovalStep, PasswordStep, TwoFactorStep};
 use super::{AuthError, DEFAULT_DEVICE_NAME};
 use crate::keeper::crypto::{
@@ -102,6 +101,8 @@ pub(crate) struct LoginFlow {
     /// Lower-cased account email; for a clone-code resume the stored one (maybe empty).
     pub(crate) username: String,
     pub(crate) login_type: LoginType,
+    /// EXISTING_ACCOUNT, or AFTER_SSO once an SSO token was accepted.
+    pub(crate) login_method: LoginMethod,
     pub(crate) message_session_uid: Vec<u8>,
     pub(crate) device_name: String,
     /// Set once the password was accepted, to decrypt a BY_PASSWORD / BY_ALTERNATE data key.
@@ -141,6 +142,7 @@ impl LoginFlow {
             } else {
                 LoginType::Normal
             },
+            login_method: LoginMethod::ExistingAccount,
             message_session_uid: random_bytes(16),
             device_name: options.device_name.clone(),
             password: None,
@@ -233,7 +235,7 @@ impl LoginFlow {
             message_session_uid: self.message_session_uid.clone(),
             encrypted_login_token: login_token.map(<[u8]>::to_vec).unwrap_or_default(),
             login_type: self.login_type as i32,
-            login_method: LoginMethod::ExistingAccount as i32,
+            login_method: self.login_method as i32,
             clone_code: clone_code
                 .map(|c| c.as_bytes().to_vec())
                 .unwrap_or_default(),
@@ -309,14 +311,12 @@ impl LoginFlow {
             Ok(LoginState::RequiresDeviceEncryptedDataKey) => LoginOutcome::NeedsDeviceDataKey(
                 DeviceApprovalStep::new(self.clone(), response.encrypted_login_token),
             ),
-            Ok(LoginState::RedirectCloudSso) => LoginOutcome::NeedsSso(SsoRedirect {
-                url: response.url,
-                on_premises: false,
-            }),
-            Ok(LoginState::RedirectOnsiteSso) => LoginOutcome::NeedsSso(SsoRedirect {
-                url: response.url,
-                on_premises: true,
-            }),
+            Ok(LoginState::RedirectCloudSso) => {
+                LoginOutcome::NeedsSso(SsoRedirect::new(self.clone(), response.url, false))
+            }
+            Ok(LoginState::RedirectOnsiteSso) => {
+                LoginOutcome::NeedsSso(SsoRedirect::new(self.clone(), response.url, true))
+            }
             Ok(LoginState::RegionRedirect) => LoginOutcome::RegionRedirect {
                 host: response.state_specific_value,
             },

@@ -8,6 +8,7 @@ pub mod device;
 mod login;
 mod outcome;
 pub mod session;
+mod sso;
 mod steps;
 
 pub use self::device::{
@@ -16,9 +17,10 @@ pub use self::device::{
 };
 pub use self::login::{login_with_password, resume_login, start_login, LoginOptions};
 pub use self::outcome::{
-    LoginDenied, LoginOutcome, SessionRestriction, SsoRedirect, TwoFactorChannel, TwoFactorKind,
+    LoginDenied, LoginOutcome, SessionRestriction, TwoFactorChannel, TwoFactorKind,
 };
 pub use self::session::{Session, SessionParts};
+pub use self::sso::{CloudSsoLogin, SsoRedirect};
 pub use self::steps::{DeviceApprovalStep, PasswordStep, TwoFactorStep};
 /// Wire enums the 2FA step takes as arguments (push kind, "remember this device" duration).
 pub use crate::keeper::proto::authentication::{TwoFactorExpiration, TwoFactorPushType};
@@ -66,6 +68,12 @@ pub enum AuthError {
     /// The server's reply was missing something the protocol requires.
     #[error("unexpected reply from the Keeper server: {0}")]
     BadResponse(String),
+    /// The token pasted after an SSO sign-in cannot be used (the reason never quotes it).
+    #[error("the SSO token cannot be used: {0}")]
+    InvalidSsoToken(&'static str),
+    /// A login path this client does not implement.
+    #[error("{0} is not supported by gw-provision")]
+    Unsupported(&'static str),
 }
 
 impl From<TransportError> for AuthError {

@@ -5,9 +5,11 @@ use std::fmt;
 
 use super::device::DeviceCredentials;
 use super::session::Session;
+use super::sso::SsoRedirect;
 use super::steps::{DeviceApprovalStep, PasswordStep, TwoFactorStep};
 use crate::keeper::proto::authentication::{
-    LoginState, SessionTokenType, TwoFactorChannelInfo, TwoFactorChannelType, TwoFactorValueType,
+    LoginState, SessionTokenType, TwoFactorChannelInfo, TwoFactorChannelType, TwoFactorExpiration,
+    TwoFactorValueType,
 };
 
 /// The result of one login round: logged in, or what the server needs next.
@@ -24,7 +26,7 @@ pub enum LoginOutcome {
     /// An SSO device has no data key yet and needs push or admin approval
     /// (`REQUIRES_DEVICE_ENCRYPTED_DATA_KEY`).
     NeedsDeviceDataKey(DeviceApprovalStep),
-    /// The account logs in through SSO; this client does not drive the browser flow.
+    /// The account logs in through SSO: Cloud SSO with a pasted token, or its master password.
     NeedsSso(SsoRedirect),
     /// The account was redirected to another region twice in one login.
     RegionRedirect {
@@ -57,18 +59,10 @@ impl LoginOutcome {
             LoginOutcome::NeedsDeviceApproval(step) | LoginOutcome::NeedsDeviceDataKey(step) => {
                 Some(step.device_credentials())
             }
+            LoginOutcome::NeedsSso(step) => Some(step.device_credentials()),
             _ => None,
         }
     }
-}
-
-/// Where the SSO login continues.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SsoRedirect {
-    /// The identity provider URL from `LoginResponse.url`.
-    pub url: String,
-    /// True for on-premises SSO Connect, false for Keeper's cloud SSO.
-    pub on_premises: bool,
 }
 
 /// Why the server refused a login.
@@ -255,6 +249,8 @@ pub struct TwoFactorChannel {
     pub phone_number: String,
     /// Duo capabilities (`push`, `sms`, `phone`).
     pub capabilities: Vec<String>,
+    /// The longest "remember this device" the channel allows; `None` when the server set none.
+    pub max_expiration: Option<TwoFactorExpiration>,
 }
 
 impl From<&TwoFactorChannelInfo> for TwoFactorChannel {
@@ -265,6 +261,10 @@ impl From<&TwoFactorChannelInfo> for TwoFactorChannel {
             name: info.channel_name.clone(),
             phone_number: info.phone_number.clone(),
             capabilities: info.capabilities.clone(),
+            // 0 (IMMEDIATELY) is also proto3's "unset": read it as no limit, the server clamps.
+            max_expiration: TwoFactorExpiration::try_from(info.max_expiration)
+                .ok()
+                .filter(|e| *e != TwoFactorExpiration::TwoFaExpImmediately),
         }
     }
 }

@@ -13,7 +13,8 @@ use crate::keeper::crypto::auth_hash_v1;
 use crate::keeper::proto::authentication::{
     DeviceVerificationRequest, LoginResponse, LoginType, PasswordMethod, Salt, TwoFactorExpiration,
     TwoFactorPushType, TwoFactorSendPushRequest, TwoFactorValidateRequest,
-    TwoFactorValidateResponse, ValidateAuthHashRequest, ValidateDeviceVerificationCodeRequest,
+    TwoFactorValidateResponse, TwoFactorValueType, ValidateAuthHashRequest,
+    ValidateDeviceVerificationCodeRequest,
 };
 
 /// `REQUIRES_AUTH_HASH`: prove the master password.
@@ -123,6 +124,11 @@ impl TwoFactorStep {
         &self.channels
     }
 
+    /// The account being logged in.
+    pub fn username(&self) -> &str {
+        &self.flow.username
+    }
+
     /// The device credentials to persist so far.
     pub fn device_credentials(&self) -> &DeviceCredentials {
         &self.flow.device
@@ -166,17 +172,7 @@ impl TwoFactorStep {
             expire_in: remember as i32,
             ..TwoFactorValidateRequest::default()
         };
-        let response: TwoFactorValidateResponse = self
-            .flow
-            .transport
-            .execute_proto("authentication/2fa_validate", &request, None)
-            .await?;
-        let login_token = if response.encrypted_login_token.is_empty() {
-            self.login_token.clone()
-        } else {
-            response.encrypted_login_token
-        };
-        self.flow.clone().run(resume_with(login_token)).await
+        validate_and_resume(&self.flow, &self.login_token, request).await
     }
 
     /// Continues after a push was approved on another device.
@@ -211,6 +207,11 @@ impl DeviceApprovalStep {
     /// The device credentials to persist so far.
     pub fn device_credentials(&self) -> &DeviceCredentials {
         &self.flow.device
+    }
+
+    /// The account being logged in.
+    pub fn username(&self) -> &str {
+        &self.flow.username
     }
 
     /// Emails a verification code (`request_device_verification`, channel `email`).
@@ -250,6 +251,29 @@ impl DeviceApprovalStep {
             .await
     }
 
+    /// Sends a code through the account's own second factor (SMS, …) to approve this device
+    /// (`2fa_send_push` with push type NONE, as Commander's "2FA Push").
+    pub async fn send_two_factor_code(&self) -> Result<(), AuthError> {
+        let request = TwoFactorSendPushRequest {
+            encrypted_login_token: self.login_token.clone(),
+            ..TwoFactorSendPushRequest::default()
+        };
+        self.post("authentication/2fa_send_push", request.encode_to_vec())
+            .await
+    }
+
+    /// Approves this device with a second-factor code (`2fa_validate`, value type CODE_NONE) and
+    /// continues the login.
+    pub async fn validate_two_factor_code(&self, code: &str) -> Result<LoginOutcome, AuthError> {
+        let request = TwoFactorValidateRequest {
+            encrypted_login_token: self.login_token.clone(),
+            value_type: TwoFactorValueType::TwoFaCodeNone as i32,
+            value: code.trim().to_owned(),
+            ..TwoFactorValidateRequest::default()
+        };
+        validate_and_resume(&self.flow, &self.login_token, request).await
+    }
+
     /// Asks the enterprise administrator to approve this device (SSO accounts).
     pub async fn request_admin_approval(&self) -> Result<(), AuthError> {
         let request = self.verification_request("");
@@ -285,6 +309,24 @@ impl DeviceApprovalStep {
             .await?;
         Ok(())
     }
+}
+
+/// `2fa_validate`, then resume with the login token it returns (or the current one).
+async fn validate_and_resume(
+    flow: &LoginFlow,
+    login_token: &[u8],
+    request: TwoFactorValidateRequest,
+) -> Result<LoginOutcome, AuthError> {
+    let response: TwoFactorValidateResponse = flow
+        .transport
+        .execute_proto("authentication/2fa_validate", &request, None)
+        .await?;
+    let login_token = if response.encrypted_login_token.is_empty() {
+        login_token.to_vec()
+    } else {
+        response.encrypted_login_token
+    };
+    flow.clone().run(resume_with(login_token)).await
 }
 
 fn resume_with(login_token: Vec<u8>) -> Pending {
