@@ -84,8 +84,29 @@ pub struct GlobalArgs {
     pub user: Option<String>,
 
     /// Where gw-provision keeps its device and session (default: the XDG config directory).
+    /// CI without a home directory: put the file, base64-encoded, in GW_PROVISION_CONFIG_B64.
     #[arg(long, global = true, value_name = "FILE", env = "GW_PROVISION_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// Reuse Keeper Commander's config.json (device, session, server) and write the rotated clone
+    /// code back into it. Default: KEEPER_CONFIG_FILE or ~/.keeper/config.json when present and
+    /// gw-provision has no config of its own.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "config")]
+    pub keeper_config: Option<PathBuf>,
+
+    /// Log an SSO user in with the account's master password instead of the identity provider.
+    #[arg(long, global = true, env = "GW_PROVISION_SSO_MASTER_PASSWORD")]
+    pub sso_master_password: bool,
+
+    /// How long a two-factor code keeps this device remembered (asked in a terminal otherwise).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "DURATION",
+        env = "GW_PROVISION_REMEMBER_DEVICE"
+    )]
+    pub remember_device: Option<RememberDevice>,
 
     /// More detail on stderr (-v: info, -vv: debug, -vvv: trace). Secrets are never logged.
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
@@ -218,6 +239,24 @@ pub enum SandboxCommand {
     },
 }
 
+/// `--remember-device`: Keeper's "remember this device" durations for two-factor codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RememberDevice {
+    /// Ask for a code at every login.
+    Login,
+    /// 12 hours.
+    #[value(name = "12h")]
+    Hours12,
+    /// 24 hours.
+    #[value(name = "24h")]
+    Hours24,
+    /// 30 days.
+    #[value(name = "30d")]
+    Days30,
+    /// Until the device is removed.
+    Forever,
+}
+
 /// `--output`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -255,6 +294,28 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         let err = Cli::try_parse_from(["gw-provision", "new", "--token-expiry", "0"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn keeper_config_and_config_are_exclusive() {
+        let err = Cli::try_parse_from([
+            "gw-provision",
+            "--config",
+            "a.json",
+            "--keeper-config",
+            "b.json",
+            "whoami",
+        ])
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn remember_device_takes_keeper_durations() {
+        let cli =
+            Cli::try_parse_from(["gw-provision", "login", "--remember-device", "30d"]).unwrap();
+        assert_eq!(cli.global.remember_device, Some(RememberDevice::Days30));
+        assert!(Cli::try_parse_from(["gw-provision", "login", "--remember-device", "1y"]).is_err());
     }
 
     #[test]

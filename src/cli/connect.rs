@@ -1,10 +1,23 @@
-//! Getting a logged-in [`Session`]: from the in-process sandbox, a running sandbox's descriptor,
-//! or a real Keeper account (saved device and session, or user and password).
+//! Getting a logged-in [`Session`]: the seeded demo account of a sandbox, or a Keeper account
+//! with its saved device and session (persistent login), falling back to a login driven by
+//! [`super::login`].
+//!
+//! Sandbox runs use the demo account unless the command names an account (`login`, `logout`,
+//! `--user` other than the seeded one, `--config`, `--keeper-config`, `GW_PROVISION_CONFIG_B64`):
+//! then the sandbox only provides the transport (host, CA, server key) and the real-account path
+//! runs unchanged, with its own default config file (`sandbox-config.json`) so a sandbox device
+//! never overwrites a real one.
 
 use super::args::GlobalArgs;
+use super::config::{
+    self, AccountConfig, ConfigChoice, ConfigError, COMMANDER_CONFIG_ENV, CONFIG_B64_ENV,
+};
 use super::exit::{CliError, ExitStatus};
+use super::login::{self, LoginContext};
 use super::Ui;
-use crate::keeper::auth::{self, DeviceCredentials, LoginOptions, Session};
+use crate::keeper::auth::{
+    self, AuthError, DeviceCredentials, LoginDenied, LoginOptions, LoginOutcome, Session,
+};
 use crate::keeper::crypto::{b64url_decode, EcPublicKey};
 use crate::keeper::ksm::RedeemOptions;
 use crate::keeper::server::Server;
@@ -21,8 +34,19 @@ pub struct Connection {
     pub redeem: RedeemOptions,
     /// The server as shown in output (`US`, a host, or `sandbox (127.0.0.1:PORT)`).
     pub server_label: String,
+    /// The config this account login used (`None` for a sandbox's demo account).
+    pub config: Option<String>,
     /// Keeps an in-process sandbox alive for the length of the run.
     _sandbox: Option<RunningSandbox>,
+}
+
+/// Why the session is wanted, which decides whether the config is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// Any command: an existing config is kept up to date (the rotated clone code), none is made.
+    Use,
+    /// `login`: the device and session are always saved.
+    Login,
 }
 
 /// Where `--sandbox` keeps its state: `$XDG_DATA_HOME/gw-provision/sandbox`.
@@ -38,21 +62,75 @@ pub fn default_sandbox_dir() -> Result<PathBuf, CliError> {
         })
 }
 
-/// Where gw-provision keeps its device and session for real accounts.
-pub fn config_path(global: &GlobalArgs) -> Result<PathBuf, CliError> {
-    match &global.config {
-        Some(path) => Ok(path.clone()),
-        None => dirs::config_dir()
-            .map(|dir| dir.join("gw-provision").join("config.json"))
-            .ok_or_else(|| {
-                CliError::new(ExitStatus::Usage, "cannot find a config directory")
-                    .hint("pass --config FILE or set GW_PROVISION_CONFIG")
-            }),
+/// Logs in as the command line says; rewrites an existing config with the rotated clone code.
+pub async fn connect(global: &GlobalArgs, ui: Ui) -> Result<Connection, CliError> {
+    connect_with(global, ui, Purpose::Use).await
+}
+
+/// Logs in for `gw-provision login`: the device and session are saved even without a config yet.
+pub async fn connect_for_login(global: &GlobalArgs, ui: Ui) -> Result<Connection, CliError> {
+    connect_with(global, ui, Purpose::Login).await
+}
+
+async fn connect_with(
+    global: &GlobalArgs,
+    ui: Ui,
+    purpose: Purpose,
+) -> Result<Connection, CliError> {
+    let sandbox = open_sandbox(global).await?;
+    match sandbox {
+        Some(target) if !wants_account(global, &target.descriptor, purpose) => {
+            connect_demo(target).await
+        }
+        sandbox => connect_account(global, ui, purpose, sandbox).await,
     }
 }
 
-/// Logs in as the command line says.
-pub async fn connect(global: &GlobalArgs, ui: Ui) -> Result<Connection, CliError> {
+/// The saved config and, when its clone code still works, the session it resumes (for `logout`).
+pub struct Saved {
+    /// The config.
+    pub config: AccountConfig,
+    /// The resumed session, if the server still honours the clone code.
+    pub session: Option<Session>,
+    /// Keeps an in-process sandbox alive while the session is used.
+    _sandbox: Option<RunningSandbox>,
+}
+
+/// Loads the account config and resumes its session without ever asking for a password.
+pub async fn resume_saved(global: &GlobalArgs) -> Result<Saved, CliError> {
+    let sandbox = open_sandbox(global).await?;
+    let account = prepare_account(global, sandbox.as_ref().map(|t| &t.descriptor))?;
+    let running = sandbox.and_then(|t| t.running);
+    let Some(device) = account.device.clone().filter(|d| d.clone_code.is_some()) else {
+        return Ok(Saved {
+            config: account.config,
+            session: None,
+            _sandbox: running,
+        });
+    };
+    let session =
+        match auth::resume_login(&account.transport, device, &LoginOptions::default()).await {
+            Ok(LoginOutcome::LoggedIn(session)) => Some(*session),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::info!("the saved session could not be resumed: {e}");
+                None
+            }
+        };
+    Ok(Saved {
+        config: account.config,
+        session,
+        _sandbox: running,
+    })
+}
+
+/// A sandbox to talk to, and the in-process server when `--sandbox` started one.
+struct SandboxTarget {
+    descriptor: Descriptor,
+    running: Option<RunningSandbox>,
+}
+
+async fn open_sandbox(global: &GlobalArgs) -> Result<Option<SandboxTarget>, CliError> {
     if global.sandbox {
         let running = sandbox::start(SandboxOptions {
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -61,16 +139,34 @@ pub async fn connect(global: &GlobalArgs, ui: Ui) -> Result<Connection, CliError
         })
         .await
         .map_err(|e| CliError::new(ExitStatus::Internal, format!("sandbox: {e}")))?;
-        let descriptor = running.descriptor().clone();
-        let mut connection = connect_descriptor(&descriptor).await?;
-        connection._sandbox = Some(running);
-        return Ok(connection);
+        return Ok(Some(SandboxTarget {
+            descriptor: running.descriptor().clone(),
+            running: Some(running),
+        }));
     }
-    if let Some(path) = &global.sandbox_descriptor {
-        let descriptor = read_descriptor(path)?;
-        return connect_descriptor(&descriptor).await;
+    match &global.sandbox_descriptor {
+        Some(path) => Ok(Some(SandboxTarget {
+            descriptor: read_descriptor(path)?,
+            running: None,
+        })),
+        None => Ok(None),
     }
-    connect_account(global, ui).await
+}
+
+/// True when a sandbox run should go through the real-account path (see the module docs).
+fn wants_account(global: &GlobalArgs, descriptor: &Descriptor, purpose: Purpose) -> bool {
+    purpose != Purpose::Use
+        || global.config.is_some()
+        || global.keeper_config.is_some()
+        || b64_config_set()
+        || global
+            .user
+            .as_deref()
+            .is_some_and(|u| !u.trim().eq_ignore_ascii_case(&descriptor.user))
+}
+
+fn b64_config_set() -> bool {
+    std::env::var_os(CONFIG_B64_ENV).is_some_and(|v| !v.is_empty())
 }
 
 fn read_descriptor(path: &Path) -> Result<Descriptor, CliError> {
@@ -89,158 +185,342 @@ fn read_descriptor(path: &Path) -> Result<Descriptor, CliError> {
     })
 }
 
-async fn connect_descriptor(descriptor: &Descriptor) -> Result<Connection, CliError> {
+/// Transport settings for a sandbox: its host, its CA and its server key.
+fn sandbox_transport(
+    descriptor: &Descriptor,
+    server: Server,
+) -> Result<(TransportOptions, RedeemOptions), CliError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        CliError::new(ExitStatus::Usage, format!("sandbox descriptor: {e}"))
+    };
+    let key_bytes = b64url_decode(&descriptor.server_public_key).map_err(|e| bad(&e))?;
+    let key = EcPublicKey::from_uncompressed(&key_bytes).map_err(|e| bad(&e))?;
+    let mut options = TransportOptions::new(server);
+    options.custom_server_key = Some((descriptor.server_key_id, key.clone()));
+    options.ca_cert_pem = Some(descriptor.ca_cert_pem.clone());
+    let redeem = RedeemOptions {
+        hostname: Some(descriptor.host.clone()),
+        server_public_key: Some((descriptor.server_key_id, key)),
+        ca_cert_pem: Some(descriptor.ca_cert_pem.clone()),
+    };
+    Ok((options, redeem))
+}
+
+async fn connect_demo(target: SandboxTarget) -> Result<Connection, CliError> {
+    let descriptor = &target.descriptor;
     let server: Server = descriptor
         .host
         .parse()
         .map_err(|e| CliError::new(ExitStatus::Usage, format!("sandbox descriptor: {e}")))?;
-    let key_bytes = b64url_decode(&descriptor.server_public_key)
-        .map_err(|e| CliError::new(ExitStatus::Usage, format!("sandbox descriptor: {e}")))?;
-    let key = EcPublicKey::from_uncompressed(&key_bytes)
-        .map_err(|e| CliError::new(ExitStatus::Usage, format!("sandbox descriptor: {e}")))?;
-    let mut options = TransportOptions::new(server.clone());
-    options.custom_server_key = Some((descriptor.server_key_id, key.clone()));
-    options.ca_cert_pem = Some(descriptor.ca_cert_pem.clone());
+    let (options, redeem) = sandbox_transport(descriptor, server)?;
     let transport = Transport::new(options)?;
     let password = Zeroizing::new(descriptor.password.clone());
-    let session = login_password(transport, &descriptor.user, &password).await?;
+    let outcome = auth::login_with_password(
+        &transport,
+        None,
+        &descriptor.user,
+        &password,
+        &LoginOptions::default(),
+    )
+    .await?;
+    let session = login::complete(outcome, &mut LoginContext::new(Ui::non_interactive())).await?;
     Ok(Connection {
         session,
-        redeem: RedeemOptions {
-            hostname: Some(descriptor.host.clone()),
-            server_public_key: Some((descriptor.server_key_id, key)),
-            ca_cert_pem: Some(descriptor.ca_cert_pem.clone()),
-        },
+        redeem,
         server_label: format!("sandbox ({})", descriptor.host),
-        _sandbox: None,
+        config: None,
+        _sandbox: target.running,
     })
 }
 
-async fn connect_account(global: &GlobalArgs, ui: Ui) -> Result<Connection, CliError> {
-    let config_path = config_path(global)?;
-    let saved = load_credentials(&config_path)?;
-    let server: Server = match (&global.server, &saved) {
-        (Some(text), _) => text.parse().map_err(|e| {
-            CliError::new(ExitStatus::Usage, format!("--server: {e}")).hint(
-                "use a region (US, EU, AU, CA, JP, GOV) or a host name such as keepersecurity.com",
-            )
-        })?,
-        (None, Some(saved)) => saved.server.clone(),
-        (None, None) => Server::default(),
-    };
-    // A saved device belongs to the server (and account) that issued it.
-    let device = saved.filter(|s| {
-        s.server == server
-            && global.user.as_deref().is_none_or(|u| {
-                s.username
-                    .as_deref()
-                    .is_some_and(|su| su.eq_ignore_ascii_case(u))
-            })
-    });
-    let transport = Transport::new(TransportOptions::new(server.clone()))?;
-    let options = LoginOptions::default();
+/// Everything an account login starts from.
+struct Account {
+    config: AccountConfig,
+    transport: Transport,
+    /// The saved device for this server, with its clone code only if it belongs to the account.
+    device: Option<DeviceCredentials>,
+    redeem: RedeemOptions,
+    label: String,
+    /// The sandbox's seeded account and password, when running against a sandbox.
+    seeded: Option<(String, Zeroizing<String>)>,
+}
 
-    // Persistent login: a saved clone code logs in without a password.
+fn prepare_account(global: &GlobalArgs, sandbox: Option<&Descriptor>) -> Result<Account, CliError> {
+    let config = load_config(global, sandbox.is_some())?;
+    let saved = config.device_credentials();
+    let (options, device, redeem, label, seeded) = match sandbox {
+        None => {
+            let server = match &global.server {
+                Some(text) => text.parse().map_err(|e| {
+                    CliError::new(ExitStatus::Usage, format!("--server: {e}")).hint(
+                        "use a region (US, EU, AU, CA, JP, GOV) or a host name such as \
+                         keepersecurity.com",
+                    )
+                })?,
+                None => config.server().cloned().unwrap_or_default(),
+            };
+            // A saved device belongs to the server that issued it.
+            let device = saved.filter(|d| d.server == server);
+            let label = server.to_string();
+            (
+                TransportOptions::new(server),
+                device,
+                RedeemOptions::default(),
+                label,
+                None,
+            )
+        }
+        Some(descriptor) => {
+            let home: Server = descriptor.host.parse().map_err(|e| {
+                CliError::new(ExitStatus::Usage, format!("sandbox descriptor: {e}"))
+            })?;
+            let device = saved.filter(|d| same_sandbox(&d.server, &home));
+            // After a region redirect the device lives on another name of the same sandbox.
+            let server = device.as_ref().map_or(home, |d| d.server.clone());
+            let (options, redeem) = sandbox_transport(descriptor, server)?;
+            let seeded = (
+                descriptor.user.clone(),
+                Zeroizing::new(descriptor.password.clone()),
+            );
+            let label = format!("sandbox ({})", descriptor.host);
+            (options, device, redeem, label, Some(seeded))
+        }
+    };
+    // The device serves any account; its clone code only the account it was issued to.
+    let device = device.map(|mut device| {
+        if let Some(user) = &global.user {
+            let same = device
+                .username
+                .as_deref()
+                .is_some_and(|saved| saved.eq_ignore_ascii_case(user.trim()));
+            if !same {
+                device.clone_code = None;
+                device.username = None;
+            }
+        }
+        device
+    });
+    Ok(Account {
+        config,
+        transport: Transport::new(options)?,
+        device,
+        redeem,
+        label,
+        seeded,
+    })
+}
+
+async fn connect_account(
+    global: &GlobalArgs,
+    ui: Ui,
+    purpose: Purpose,
+    sandbox: Option<SandboxTarget>,
+) -> Result<Connection, CliError> {
+    let mut account = prepare_account(global, sandbox.as_ref().map(|t| &t.descriptor))?;
+    if purpose == Purpose::Login && !account.config.is_writable() {
+        return Err(CliError::new(
+            ExitStatus::Usage,
+            format!("`login` saves the session, but the config comes from {CONFIG_B64_ENV}, which is read-only"),
+        )
+        .hint("unset it, or pass --config FILE"));
+    }
+    // The rule for writing: `login` always saves; any other command only keeps an existing
+    // config up to date (the clone code rotates on every login), and never creates one.
+    let save =
+        account.config.is_writable() && (purpose == Purpose::Login || account.config.exists());
+    if !save && account.config.exists() {
+        tracing::info!(
+            "the rotated clone code is not saved: {} is read-only",
+            account.config.describe()
+        );
+    }
+    let alternate = global.sso_master_password || account.config.sso_master_password();
+    let options = LoginOptions {
+        alternate_password: alternate,
+        ..LoginOptions::default()
+    };
+
     let mut outcome = None;
-    if let Some(device) = device.clone().filter(|d| d.clone_code.is_some()) {
-        match auth::resume_login(&transport, device, &options).await {
+    if let Some(device) = account.device.clone().filter(|d| d.clone_code.is_some()) {
+        match auth::resume_login(&account.transport, device, &options).await {
+            Ok(LoginOutcome::Denied {
+                reason: LoginDenied::UsernameRequired,
+                ..
+            }) => tracing::info!("persistent login needs the username; logging in again"),
             Ok(resumed) => outcome = Some(resumed),
-            Err(e) => tracing::info!("persistent login unavailable: {e}"),
+            Err(AuthError::Transport(e)) if e.is_connection_error() => return Err(e.into()),
+            Err(e) => {
+                tracing::info!("persistent login unavailable ({e}); logging in again");
+                if ui.interactive {
+                    eprintln!("The saved session has ended; log in again.");
+                }
+            }
         }
     }
     let outcome = match outcome {
         Some(outcome) => outcome,
         None => {
-            let user = match (&global.user, &device) {
-                (Some(user), _) => user.clone(),
-                (None, Some(DeviceCredentials { username: Some(user), .. })) => user.clone(),
-                (None, _) if ui.interactive => prompt_user()?,
-                (None, _) => {
-                    return Err(CliError::new(
-                        ExitStatus::Login,
-                        "not logged in and no Keeper user given",
-                    )
-                    .hint("pass --user (or KEEPER_USER) with KEEPER_PASSWORD, or run `gw-provision login` once"))
-                }
-            };
-            auth::start_login(&transport, device, &user, &options).await?
+            let user = account_user(global, &account, ui).await?;
+            auth::start_login(&account.transport, account.device.clone(), &user, &options).await?
         }
     };
-    let session = super::login::complete(outcome, ui).await?;
-    if let Some(credentials) = session.device_credentials() {
-        // The clone code rotates on every login; keep the newest (only when a config exists or
-        // the user asked to be remembered by running `login`).
-        if config_path.exists() {
-            save_credentials(&config_path, credentials)?;
+    if save {
+        // Keep a newly registered device at once, so an approval given elsewhere (Admin
+        // Console, e-mail link) counts for it on the next run.
+        if let Some(credentials) = outcome.device_credentials() {
+            let known = account.device.as_ref().map(|d| &d.device_token);
+            if known != Some(&credentials.device_token) {
+                let mut device = credentials.clone();
+                device.clone_code = None;
+                account.config.update(&device);
+                save_config(&mut account.config)?;
+            }
         }
     }
+
+    let mut ctx = LoginContext::new(ui);
+    ctx.remember = global.remember_device;
+    ctx.passwords = password_presets(global, &account);
+    let session = login::complete(outcome, &mut ctx).await?;
+    if save {
+        if let Some(credentials) = session.device_credentials() {
+            account.config.update(credentials);
+        }
+        if alternate || ctx.switched_to_sso_master_password {
+            account.config.set_sso_master_password();
+        }
+        save_config(&mut account.config)?;
+    }
     Ok(Connection {
-        redeem: RedeemOptions::default(),
-        server_label: server.to_string(),
         session,
-        _sandbox: None,
+        redeem: account.redeem,
+        server_label: account.label,
+        config: Some(account.config.describe()),
+        _sandbox: sandbox.and_then(|t| t.running),
     })
 }
 
-fn prompt_user() -> Result<String, CliError> {
-    dialoguer::Input::<String>::new()
-        .with_prompt("Keeper e-mail")
-        .interact_text()
-        .map_err(|e| CliError::new(ExitStatus::Login, format!("cannot prompt: {e}")))
-}
-
-async fn login_password(
-    transport: Transport,
-    user: &str,
-    password: &str,
-) -> Result<Session, CliError> {
-    let outcome =
-        auth::login_with_password(&transport, None, user, password, &LoginOptions::default())
-            .await?;
-    super::login::complete(outcome, Ui::non_interactive()).await
-}
-
-/// Reads the saved device and session, if any.
-pub fn load_credentials(path: &Path) -> Result<Option<DeviceCredentials>, CliError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-            CliError::new(
-                ExitStatus::Usage,
-                format!("{} is not a gw-provision config: {e}", path.display()),
-            )
-            .hint("remove it and run `gw-provision login` again")
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(CliError::new(
-            ExitStatus::Usage,
-            format!("cannot read {}: {e}", path.display()),
-        )),
+/// The account to log in: `--user`, the config's, the sandbox's seeded one, or asked.
+async fn account_user(global: &GlobalArgs, account: &Account, ui: Ui) -> Result<String, CliError> {
+    if let Some(user) = global.user.as_deref().or(account.config.user()) {
+        return Ok(user.trim().to_owned());
     }
+    if let Some((user, _)) = &account.seeded {
+        return Ok(user.clone());
+    }
+    if ui.interactive {
+        return login::ask_email().await;
+    }
+    Err(
+        CliError::new(ExitStatus::Login, "not logged in and no Keeper user given").hint(
+            "pass --user (or KEEPER_USER) with KEEPER_PASSWORD, or run `gw-provision login` once",
+        ),
+    )
 }
 
-/// Saves the device and session atomically, readable only by the owner (it holds the device's
-/// private key and clone code).
-pub fn save_credentials(path: &Path, credentials: &DeviceCredentials) -> Result<(), CliError> {
-    let fail = |e: &dyn std::fmt::Display| {
-        CliError::new(
-            ExitStatus::Internal,
-            format!("cannot save {}: {e}", path.display()),
-        )
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-    let text = Zeroizing::new(serde_json::to_string_pretty(credentials).map_err(|e| fail(&e))?);
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    #[cfg(unix)]
+/// Passwords to try before asking: `KEEPER_PASSWORD`, the config's `password`, and for a
+/// sandbox's seeded account its known password.
+fn password_presets(global: &GlobalArgs, account: &Account) -> Vec<Zeroizing<String>> {
+    let mut presets = Vec::new();
+    if let Some(password) = std::env::var("KEEPER_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
     {
-        use std::os::unix::fs::PermissionsExt;
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| fail(&e))?;
+        presets.push(Zeroizing::new(password));
     }
-    use std::io::Write;
-    file.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
-    file.as_file().sync_all().map_err(|e| fail(&e))?;
-    file.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    if let Some(password) = account.config.password() {
+        presets.push(Zeroizing::new(password.to_owned()));
+    }
+    if let Some((seeded, password)) = &account.seeded {
+        let user = global.user.as_deref().or(account.config.user());
+        if user.is_none_or(|u| u.trim().eq_ignore_ascii_case(seeded)) {
+            presets.push(password.clone());
+        }
+    }
+    presets
+}
+
+/// True when `saved` names the same sandbox as `home`: a loopback name with the same port
+/// (a region redirect inside one sandbox moves the device from 127.0.0.1 to localhost).
+fn same_sandbox(saved: &Server, home: &Server) -> bool {
+    if saved == home {
+        return true;
+    }
+    let split = |server: &Server| -> Option<(String, String)> {
+        let (host, port) = server.host().rsplit_once(':')?;
+        Some((host.to_ascii_lowercase(), port.to_owned()))
+    };
+    let loopback = |host: &str| host == "localhost" || host == "[::1]" || host.starts_with("127.");
+    match (split(saved), split(home)) {
+        (Some((a, pa)), Some((b, pb))) => pa == pb && loopback(&a) && loopback(&b),
+        _ => false,
+    }
+}
+
+fn load_config(global: &GlobalArgs, sandbox: bool) -> Result<AccountConfig, CliError> {
+    let file_name = if sandbox {
+        "sandbox-config.json"
+    } else {
+        "config.json"
+    };
+    let choice = ConfigChoice {
+        config: global.config.clone(),
+        keeper_config: global.keeper_config.clone(),
+        config_b64: b64_config_set(),
+        default_path: dirs::config_dir().map(|dir| dir.join("gw-provision").join(file_name)),
+        // Never reach for an admin's real Commander config from a sandbox run.
+        commander_default: if sandbox {
+            None
+        } else {
+            commander_default_path()
+        },
+    };
+    let source = config::resolve(&choice).ok_or_else(|| {
+        CliError::new(ExitStatus::Usage, "cannot find a config directory")
+            .hint("pass --config FILE or set GW_PROVISION_CONFIG")
+    })?;
+    AccountConfig::load(source).map_err(config_error)
+}
+
+/// Commander's config: `KEEPER_CONFIG_FILE`, else `~/.keeper/config.json`.
+fn commander_default_path() -> Option<PathBuf> {
+    match std::env::var_os(COMMANDER_CONFIG_ENV).filter(|v| !v.is_empty()) {
+        Some(path) => Some(PathBuf::from(path)),
+        None => dirs::home_dir().map(|home| home.join(".keeper").join("config.json")),
+    }
+}
+
+/// Writes the config, as an error the user sees when it fails.
+pub fn save_config(config: &mut AccountConfig) -> Result<(), CliError> {
+    config.save().map_err(config_error)
+}
+
+fn config_error(error: ConfigError) -> CliError {
+    let message = error.to_string();
+    match error {
+        ConfigError::Write { .. } | ConfigError::ReadOnly => {
+            CliError::new(ExitStatus::Internal, message)
+                .hint("check the directory's permissions and free space, or pass --config FILE")
+        }
+        ConfigError::ExternalStorage { .. } => CliError::new(ExitStatus::Usage, message).hint(
+            "export a plain config with Commander, or log in with `gw-provision login` instead",
+        ),
+        _ => CliError::new(ExitStatus::Usage, message)
+            .hint("fix or remove the file, then run `gw-provision login`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_names_with_the_same_port_are_the_same_sandbox() {
+        let home: Server = "127.0.0.1:8443".parse().unwrap();
+        assert!(same_sandbox(&"localhost:8443".parse().unwrap(), &home));
+        assert!(same_sandbox(&home, &home));
+        assert!(!same_sandbox(&"localhost:9443".parse().unwrap(), &home));
+        assert!(!same_sandbox(&"keepersecurity.com".parse().unwrap(), &home));
+        assert!(!same_sandbox(&"evil.example:8443".parse().unwrap(), &home));
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod args;
 mod commands;
+mod config;
 mod connect;
 pub mod errors;
 pub mod exit;
