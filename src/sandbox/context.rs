@@ -31,6 +31,12 @@ pub struct Shared {
     pub logins: Mutex<HashMap<Vec<u8>, PendingLogin>>,
 }
 
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared(<sandbox state>)")
+    }
+}
+
 /// A login waiting for its auth hash.
 #[derive(Debug, Clone)]
 pub struct PendingLogin {

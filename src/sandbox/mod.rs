@@ -121,19 +121,12 @@ impl std::fmt::Debug for Descriptor {
 }
 
 /// A sandbox serving in the background; dropping it stops the server without a final save.
-#[derive(Debug)]
 pub struct RunningSandbox {
     descriptor: Descriptor,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     state: Arc<RwLock<state::State>>,
     store: Arc<persist::StateStore>,
-}
-
-impl std::fmt::Debug for context::Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Shared(..)")
-    }
 }
 
 /// Starts a sandbox: locks and loads (or creates) the state, binds, and serves in the background.
@@ -201,6 +194,14 @@ fn describe(state: &state::State, key: &EcPrivateKey, local: SocketAddr) -> Desc
         server_public_key: b64url_encode(&key.public_key().to_uncompressed()),
         user: demo.map(|a| a.username.clone()).unwrap_or_default(),
         password: demo.map(|a| a.password.to_string()).unwrap_or_default(),
+    }
+}
+
+impl std::fmt::Debug for RunningSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSandbox")
+            .field("descriptor", &self.descriptor)
+            .finish_non_exhaustive()
     }
 }
 
