@@ -75,7 +75,7 @@ pub fn aes_cbc_encrypt_with_iv(key: &AesKey, iv: &[u8; 16], plaintext: &[u8]) ->
 
 fn split_cbc(data: &[u8]) -> Result<(&[u8; 16], &[u8]), CryptoError> {
     let body_len = data.len().saturating_sub(CBC_IV_LEN);
-    if data.len() < CBC_IV_LEN + BLOCK_LEN || body_len % BLOCK_LEN != 0 {
+    if data.len() < CBC_IV_LEN + BLOCK_LEN || !body_len.is_multiple_of(BLOCK_LEN) {
         return Err(CryptoError::InvalidLength {
             what: "AES-CBC input",
             actual: data.len(),
@@ -103,7 +103,7 @@ pub fn aes_cbc_encrypt_no_padding(
     iv: &[u8; 16],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    if plaintext.len() % BLOCK_LEN != 0 {
+    if !plaintext.len().is_multiple_of(BLOCK_LEN) {
         return Err(CryptoError::InvalidLength {
             what: "unpadded AES-CBC plaintext",
             actual: plaintext.len(),
