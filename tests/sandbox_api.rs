@@ -352,3 +352,32 @@ async fn sessions_and_vault_survive_a_restart() {
         .unwrap();
     second.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn seeded_vault_syncs_in_pages_of_1000_records() {
+    let dir = tempfile::tempdir().unwrap();
+    gw_provision::sandbox::seed_records(dir.path(), 2_500).unwrap();
+    let sb = start(SandboxOptions::new(dir.path())).await.unwrap();
+    let wire = Wire::new(sb.descriptor());
+    let login = wire.login(sb.descriptor()).await;
+    let pages = wire.sync_all(&login.session).await;
+    let sizes: Vec<usize> = pages.iter().map(|p| p.records.len()).collect();
+    assert_eq!(sizes, [1_000, 1_000, 500]);
+    let first = &pages[0];
+    let meta = &first.record_meta_data[0];
+    let key =
+        gw_provision::keeper::crypto::aes_gcm_decrypt(&login.data_key, &meta.record_key).unwrap();
+    let record = first
+        .records
+        .iter()
+        .find(|r| r.record_uid == meta.record_uid)
+        .unwrap();
+    let data = gw_provision::keeper::crypto::aes_gcm_decrypt(
+        &AesKey::from_slice(&key).unwrap(),
+        &record.data,
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&data).unwrap();
+    assert_eq!(json["type"], "login");
+    sb.shutdown().await.unwrap();
+}

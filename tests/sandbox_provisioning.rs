@@ -440,3 +440,33 @@ async fn applications_summary_counts_shares_and_clients() {
     assert_eq!(app.app_record_uid, vault.app_uid.as_bytes().to_vec());
     assert_eq!((app.folder_shares, app.client_count), (1, 1));
 }
+
+#[tokio::test]
+async fn get_secret_honours_requested_records() {
+    let sb = TestSandbox::start().await;
+    let wire = sb.wire();
+    let login = wire.login(sb.descriptor()).await;
+    let vault = folder_and_app(&wire, &login).await;
+    share(&wire, &login, &vault, true).await.unwrap();
+    let (token, key, owner) = bound_client(&wire, &login, &vault).await;
+    let (first, second) = (Uid::generate(), Uid::generate());
+    for uid in [&first, &second] {
+        wire.ksm(
+            "create_secret",
+            &create_payload(&token, &vault, &owner, uid),
+            &key,
+        )
+        .await
+        .unwrap();
+    }
+    let mut payload = get_payload(&token, None);
+    payload["requestedRecords"] = json!([second.to_string()]);
+    let reply = wire
+        .ksm("get_secret", &payload, &key)
+        .await
+        .unwrap()
+        .unwrap();
+    let records = reply["folders"][0]["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["recordUid"], second.to_string());
+}
