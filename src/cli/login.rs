@@ -319,7 +319,7 @@ async fn answer_sso(step: &SsoRedirect, ctx: &mut LoginContext) -> Result<LoginO
     };
     let mut items = vec!["Log in with the SSO master password instead".to_owned()];
     if cloud.is_some() {
-        items.insert(0, "Paste the SSO login token".to_owned());
+        items.insert(0, "Paste the token shown after signing in".to_owned());
     }
     let choice = ask_choice("SSO login".into(), items).await?;
     let Some(cloud) = cloud.filter(|_| choice == 0) else {
