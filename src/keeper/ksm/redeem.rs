@@ -18,7 +18,7 @@ use crate::keeper::crypto::{
 };
 use crate::keeper::proto::ksm_json::{GetPayload, KsmErrorBody, SecretsManagerResponse};
 use crate::keeper::server::Server;
-use crate::keeper::transport::{ServerKey, ServerPublicKey, TransportError};
+use crate::keeper::transport::{http, ServerKey, ServerPublicKey, TransportError};
 
 /// The Rust KSM SDK's client version; the real server only accepts registered SDK versions.
 pub const KSM_CLIENT_VERSION: &str = "mr17.3.0";
@@ -304,53 +304,19 @@ fn decode_url_safe(text: &str) -> Option<Vec<u8>> {
     b64url_decode(&normalized).ok()
 }
 
-/// The reqwest client for `sm/v1`, built like the vault transport's: rustls, bounded timeouts,
-/// no redirects (a redirected POST would become a GET) and optionally one extra trusted CA.
-pub fn http_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, KsmError> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("gw-provision/", env!("CARGO_PKG_VERSION")));
-    if let Some(pem) = ca_cert_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-            .ok()
-            .filter(|certs| !certs.is_empty())
-            .ok_or_else(|| KsmError::InvalidInput("the CA certificate is not valid PEM".into()))?;
-        builder = builder.tls_certs_merge(certs);
-    }
-    builder
-        .build()
-        .map_err(|e| KsmError::InvalidInput(format!("cannot build the HTTP client: {e}")))
+/// The HTTP client for `sm/v1`: the transport's (rustls, timeouts, no redirects, extra CA).
+fn http_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, KsmError> {
+    Ok(http::build_client(
+        CONNECT_TIMEOUT,
+        READ_TIMEOUT,
+        ca_cert_pem,
+        concat!("gw-provision/", env!("CARGO_PKG_VERSION")),
+    )?)
 }
 
-/// Sorts a reqwest failure into the transport's TLS / network errors (same wording as the vault).
+/// Sorts a reqwest failure into the transport's TLS / network errors.
 fn network_error(error: reqwest::Error, host: &str) -> KsmError {
-    let error = error.without_url();
-    let mut detail = error.to_string();
-    let mut is_tls = false;
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&error);
-    while let Some(current) = source {
-        is_tls |= current.downcast_ref::<rustls::Error>().is_some();
-        let text = current.to_string();
-        if !detail.contains(&text) {
-            detail = format!("{detail}: {text}");
-        }
-        // hyper wraps the rustls error in an io::Error whose `source()` skips it.
-        source = match current
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner),
-            None => current.source(),
-        };
-    }
-    let host = host.to_owned();
-    KsmError::Transport(if is_tls {
-        TransportError::Tls { host, detail }
-    } else {
-        TransportError::Network { host, detail }
-    })
+    KsmError::Transport(http::classify_error(error, host))
 }
 
 #[cfg(test)]

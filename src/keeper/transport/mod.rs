@@ -6,7 +6,7 @@
 
 pub mod envelope;
 pub mod error;
-mod http;
+pub(crate) mod http;
 pub mod server_keys;
 mod v2;
 
