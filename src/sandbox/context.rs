@@ -27,7 +27,7 @@ pub struct Shared {
     pub server_key: EcPrivateKey,
     /// Injected faults.
     pub faults: Mutex<FaultPlan>,
-    /// Login attempts between `start_login` and `validate_auth_hash`, by login token.
+    /// Logins in progress (between `start_login` and LOGGED_IN), by login token.
     pub logins: Mutex<HashMap<Vec<u8>, PendingLogin>>,
 }
 
@@ -37,7 +37,7 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-/// A login waiting for its auth hash.
+/// A login between `start_login` and LOGGED_IN (device approval, password, second factor).
 #[derive(Debug, Clone)]
 pub struct PendingLogin {
     /// Index of the account in `State::accounts`.
@@ -46,6 +46,8 @@ pub struct PendingLogin {
     pub device_token: Vec<u8>,
     /// Deadline, ms.
     pub expires_ms: i64,
+    /// Which steps (password, second factor) this login has passed.
+    pub progress: super::login_steps::LoginProgress,
 }
 
 impl Shared {

@@ -11,21 +11,21 @@ use crate::keeper::proto::account_summary::{
 };
 use crate::keeper::proto::authentication::{
     Device as DeviceMessage, DeviceRegistrationRequest, DeviceStatus, EncryptedDataKeyType,
-    LoginResponse, LoginState, PasswordMethod, RegisterDeviceDataKeyRequest, Salt,
+    LoginResponse, LoginState, LoginType, PasswordMethod, RegisterDeviceDataKeyRequest,
     SessionTokenType, StartLoginRequest, UserSettingRequest, ValidateAuthHashRequest,
 };
 
 use super::context::{
     constant_time_eq, decode, ApiError, PendingLogin, Reply, Shared, SESSION_IDLE_MS,
 };
+use super::login_steps::{self, CloneGate, LoginProgress};
 use super::state::{now_ms, Device, DeviceLink, Session, State};
 
-const LOGIN_TOKEN_TTL_MS: i64 = 10 * 60 * 1000;
 const MAX_SESSIONS_PER_ACCOUNT: usize = 256;
-const MAX_PENDING_LOGINS: usize = 4096;
 
 /// `authentication/register_device`: remembers the device key and hands out an opaque token.
-pub fn register_device(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+/// The device is registered in the region (host name) it registered with.
+pub fn register_device(shared: &Arc<Shared>, host: &str, body: &[u8]) -> Result<Reply, ApiError> {
     let request: DeviceRegistrationRequest = decode(body, "DeviceRegistrationRequest")?;
     EcPublicKey::from_uncompressed(&request.device_public_key)
         .map_err(|_| ApiError::bad_request("devicePublicKey is not a P-256 point"))?;
@@ -35,6 +35,7 @@ pub fn register_device(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiEr
         public_key: request.device_public_key,
         name: request.device_name,
         client_version: request.client_version,
+        regions: vec![login_steps::host_name(host)],
     });
     shared.changed();
     Ok(Reply::message(&DeviceMessage {
@@ -42,7 +43,8 @@ pub fn register_device(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiEr
     }))
 }
 
-fn device_not_registered() -> ApiError {
+/// HTTP 400 `device_not_registered` (with the `additional_info` key Commander reads).
+pub fn device_not_registered() -> ApiError {
     // Commander reads `additional_info` with a plain key lookup (notes 04 §1.1), so it must be present.
     ApiError::new(
         StatusCode::BAD_REQUEST,
@@ -52,141 +54,132 @@ fn device_not_registered() -> ApiError {
     .with("additional_info", json!(""))
 }
 
-/// `authentication/start_login`: starts or resumes a login (username, login token or clone code).
-pub fn start_login(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+/// `authentication/start_login`: starts or resumes a login (username, login token or clone code);
+/// `login_steps::advance` decides the state it is in.
+pub fn start_login(shared: &Arc<Shared>, host: &str, body: &[u8]) -> Result<Reply, ApiError> {
     let request: StartLoginRequest = decode(body, "StartLoginRequest")?;
     let device = request.encrypted_device_token.clone();
     if !shared.read().devices.iter().any(|d| d.token == device) {
         return Err(device_not_registered());
     }
+    login_steps::check_device_region(shared, &device, host)?;
+    let alternate = request.login_type == LoginType::Alternate as i32;
     if !request.clone_code.is_empty() {
-        if let Some(response) = resume_with_clone_code(shared, &device, &request.clone_code) {
-            return Ok(Reply::message(&response));
-        }
-    }
-    let account = if !request.username.is_empty() {
-        shared.read().account_index(&request.username)
-    } else if !request.encrypted_login_token.is_empty() {
-        let pending = shared.logins().get(&request.encrypted_login_token).cloned();
-        match pending {
-            Some(p) if p.expires_ms > now_ms() && p.device_token == device => Some(p.account),
-            _ => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "login_token_expired",
-                    "The login token has expired; start the login again",
-                ))
+        if let Some((account, data_key)) = clone_code_link(shared, &device, &request.clone_code) {
+            match login_steps::clone_code_gate(shared, account, &device, host) {
+                CloneGate::Resume => {
+                    return Ok(Reply::message(&logged_in(
+                        shared,
+                        account,
+                        &device,
+                        data_key,
+                        EncryptedDataKeyType::ByDevicePublicKey,
+                    )))
+                }
+                CloneGate::Respond(reply) => return Ok(reply),
+                CloneGate::Password => {
+                    return login_steps::advance(
+                        shared,
+                        host,
+                        random_bytes(32),
+                        new_login(shared, account, device, alternate),
+                    )
+                }
             }
         }
-    } else {
+    }
+    // A resume sends the login token and (Commander) the username too: the token wins.
+    let resumed = (!request.encrypted_login_token.is_empty())
+        .then(|| login_steps::pending_login(shared, &request.encrypted_login_token))
+        .transpose()?
+        .filter(|p| p.device_token == device);
+    if let Some(mut pending) = resumed {
+        pending.progress.alternate |= alternate && has_alternate(shared, pending.account);
+        return login_steps::advance(shared, host, request.encrypted_login_token, pending);
+    }
+    if request.username.is_empty() {
+        if !request.encrypted_login_token.is_empty() {
+            return Err(login_steps::login_token_expired());
+        }
         return Ok(Reply::message(&LoginResponse {
             login_state: LoginState::RequiresUsername as i32,
             ..Default::default()
         }));
-    };
-    let Some(account) = account else {
+    }
+    let Some(account) = shared.read().account_index(&request.username) else {
         return Ok(Reply::message(&LoginResponse {
             login_state: LoginState::RequiresAccountCreation as i32,
             message: "No account exists for this username".to_string(),
             ..Default::default()
         }));
     };
-    let login_token = random_bytes(32);
-    {
-        let now = now_ms();
-        let mut logins = shared.logins();
-        logins.retain(|_, p| p.expires_ms > now);
-        if logins.len() >= MAX_PENDING_LOGINS {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "throttled",
-                "Too many logins in progress; try again in 60 seconds",
-            ));
-        }
-        logins.insert(
-            login_token.clone(),
-            PendingLogin {
-                account,
-                device_token: device,
-                expires_ms: now + LOGIN_TOKEN_TTL_MS,
-            },
-        );
-    }
-    let state = shared.read();
-    let account = &state.accounts[account];
-    Ok(Reply::message(&LoginResponse {
-        login_state: LoginState::RequiresAuthHash as i32,
-        encrypted_login_token: login_token,
-        primary_username: account.username.clone(),
-        salt: vec![Salt {
-            iterations: i32::try_from(account.auth_iterations).unwrap_or(i32::MAX),
-            salt: account.auth_salt.clone(),
-            algorithm: 2,
-            uid: account.account_uid.as_bytes().to_vec(),
-            name: "Master".to_string(),
-        }],
-        ..Default::default()
-    }))
+    let pending = new_login(shared, account, device, alternate);
+    login_steps::advance(shared, host, random_bytes(32), pending)
 }
 
-fn resume_with_clone_code(
+fn has_alternate(shared: &Shared, account: usize) -> bool {
+    shared.read().accounts[account].policy.alternate.is_some()
+}
+
+fn new_login(shared: &Shared, account: usize, device: Vec<u8>, alternate: bool) -> PendingLogin {
+    PendingLogin {
+        account,
+        device_token: device,
+        expires_ms: 0,
+        progress: LoginProgress {
+            alternate: alternate && has_alternate(shared, account),
+            ..LoginProgress::default()
+        },
+    }
+}
+
+/// The account and device data key a clone code of `device` belongs to.
+fn clone_code_link(
     shared: &Arc<Shared>,
     device: &[u8],
     clone_code: &[u8],
-) -> Option<LoginResponse> {
-    let (account, data_key) = {
-        let state = shared.read();
-        state
-            .accounts
-            .iter()
-            .enumerate()
-            .find_map(|(index, account)| {
-                account.device_links.iter().find_map(|link| {
-                    let matches = link.device_token == device
-                        && link
-                            .clone_code
-                            .as_deref()
-                            .is_some_and(|code| constant_time_eq(code, clone_code));
-                    match (&link.encrypted_data_key, matches) {
-                        (Some(key), true) => Some((index, key.clone())),
-                        _ => None,
-                    }
-                })
-            })?
-    };
-    Some(logged_in(
-        shared,
-        account,
-        device,
-        data_key,
-        EncryptedDataKeyType::ByDevicePublicKey,
-    ))
+) -> Option<(usize, Vec<u8>)> {
+    let state = shared.read();
+    state
+        .accounts
+        .iter()
+        .enumerate()
+        .find_map(|(index, account)| {
+            account.device_links.iter().find_map(|link| {
+                let matches = link.device_token == device
+                    && link
+                        .clone_code
+                        .as_deref()
+                        .is_some_and(|code| constant_time_eq(code, clone_code));
+                match (&link.encrypted_data_key, matches) {
+                    (Some(key), true) => Some((index, key.clone())),
+                    _ => None,
+                }
+            })
+        })
 }
 
-/// `authentication/validate_auth_hash`: checks the password hash and opens a session.
-pub fn validate_auth_hash(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+/// `authentication/validate_auth_hash`: checks the password hash (the `alternate` one for an SSO
+/// master-password login), then the login moves on to its next gate.
+pub fn validate_auth_hash(
+    shared: &Arc<Shared>,
+    host: &str,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
     let request: ValidateAuthHashRequest = decode(body, "ValidateAuthHashRequest")?;
     if request.password_method != PasswordMethod::Entered as i32 {
         return Err(ApiError::bad_request(
             "only entered passwords are supported",
         ));
     }
-    let pending = shared
-        .logins()
-        .get(&request.encrypted_login_token)
-        .cloned()
-        .filter(|p| p.expires_ms > now_ms())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "login_token_expired",
-                "The login token has expired; start the login again",
-            )
-        })?;
-    let (expected, params) = {
+    let mut pending = login_steps::pending_login(shared, &request.encrypted_login_token)?;
+    let expected = {
         let state = shared.read();
         let account = &state.accounts[pending.account];
-        (account.auth_hash.clone(), account.encryption_params.clone())
+        match account.policy.alternate.as_ref() {
+            Some(alternate) if pending.progress.alternate => alternate.auth_hash.clone(),
+            _ => account.auth_hash.clone(),
+        }
     };
     if !constant_time_eq(&expected, &request.auth_response) {
         return Err(ApiError::new(
@@ -195,18 +188,12 @@ pub fn validate_auth_hash(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, Ap
             "Invalid username and/or password",
         ));
     }
-    shared.logins().remove(&request.encrypted_login_token);
-    Ok(Reply::message(&logged_in(
-        shared,
-        pending.account,
-        &pending.device_token,
-        params,
-        EncryptedDataKeyType::ByPassword,
-    )))
+    pending.progress.password_verified = true;
+    login_steps::advance(shared, host, request.encrypted_login_token, pending)
 }
 
 /// Opens a session and rotates the device's clone code.
-fn logged_in(
+pub fn logged_in(
     shared: &Arc<Shared>,
     account_index: usize,
     device: &[u8],

@@ -5,17 +5,22 @@
 //! pointed at the descriptor. State lives in one directory, locked while a sandbox runs.
 //! Built only on `keeper::crypto`, `keeper::proto` and `keeper::uid`, never on the client code.
 
+mod account_policy;
+mod admin;
+pub mod admin_client;
 mod context;
 mod envelope;
 pub mod faults;
 mod ksm;
 mod login;
+mod login_steps;
 mod pam;
 mod persist;
 mod server;
 mod sm;
 mod state;
 mod tls;
+pub mod totp;
 mod vault;
 mod wire;
 
@@ -29,6 +34,8 @@ use tokio::task::JoinHandle;
 
 use crate::keeper::crypto::{b64url_encode, EcPrivateKey};
 
+pub use account_policy::{AddUserError, ApprovalChannel, NewUser};
+pub use admin::{AdminError, PendingApproval};
 pub use envelope::SERVER_KEY_ID;
 pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};
 pub use persist::PersistError;
@@ -64,6 +71,9 @@ pub enum SandboxError {
     /// A blocking task failed to run.
     #[error("sandbox task failed: {0}")]
     Task(String),
+    /// An admin operation (add a user, approve devices, …) was refused.
+    #[error(transparent)]
+    Admin(#[from] AdminError),
 }
 
 /// How to run a sandbox.
@@ -241,6 +251,49 @@ pub fn seed_records(state_dir: &Path, count: usize) -> Result<(), SandboxError> 
     }
     store.write_state(&state)?;
     Ok(())
+}
+
+/// Adds an account with login requirements to the state in `state_dir` (server stopped).
+///
+/// A running sandbox holds the directory's lock: use its admin route (`admin_client`) instead.
+pub fn add_user(state_dir: &Path, user: &NewUser) -> Result<(), SandboxError> {
+    let (store, mut state) = persist::StateStore::open(state_dir)?;
+    if state.account_index(&user.email).is_some() {
+        let email = user.email.trim().to_ascii_lowercase();
+        return Err(AdminError::AddUser(AddUserError::Exists(email)).into());
+    }
+    let account = account_policy::create_account(user).map_err(AdminError::from)?;
+    account_policy::insert_account(&mut state, account).map_err(AdminError::from)?;
+    store.write_state(&state)?;
+    Ok(())
+}
+
+/// The devices of `email` waiting for approval in the state in `state_dir` (server stopped).
+pub fn device_approvals(
+    state_dir: &Path,
+    email: &str,
+) -> Result<Vec<PendingApproval>, SandboxError> {
+    let (_store, state) = persist::StateStore::open(state_dir)?;
+    Ok(admin::pending_approvals(&state, Some(email))?)
+}
+
+/// Approves every device of `email` waiting for approval (server stopped); returns them.
+pub fn approve_devices(
+    state_dir: &Path,
+    email: &str,
+) -> Result<Vec<PendingApproval>, SandboxError> {
+    let (store, mut state) = persist::StateStore::open(state_dir)?;
+    let approved = admin::approve_devices(&mut state, email)?;
+    store.write_state(&state)?;
+    Ok(approved)
+}
+
+/// Ends the sessions of `email`, or of every account (server stopped); returns how many.
+pub fn expire_sessions(state_dir: &Path, email: Option<&str>) -> Result<usize, SandboxError> {
+    let (store, mut state) = persist::StateStore::open(state_dir)?;
+    let expired = admin::expire_sessions(&mut state, email)?;
+    store.write_state(&state)?;
+    Ok(expired)
 }
 
 /// Runs a sandbox in the foreground until SIGINT or SIGTERM, then shuts down cleanly.

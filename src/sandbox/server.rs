@@ -20,7 +20,7 @@ use tower::ServiceExt;
 use super::context::{ApiError, Reply, Shared};
 use super::envelope::{open_rest, RestRequest};
 use super::faults::{Fault, FaultPlan};
-use super::{ksm, login, pam, sm, vault};
+use super::{admin, ksm, login, login_steps, pam, sm, vault};
 
 /// Largest request body accepted (a sync of thousands of records is a response, not a request).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -147,6 +147,16 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if path == "/__sandbox/faults" {
         return admin_faults(&shared, peer, &parts.method, body).await;
     }
+    if let Some(route) = path.strip_prefix("/__sandbox/") {
+        if !peer.is_some_and(|Peer(addr)| addr.ip().is_loopback()) {
+            return ApiError::access_denied("the sandbox admin routes are loopback-only")
+                .into_response();
+        }
+        let response = admin::handle(&shared, route, &parts.method, &parts.uri, body)
+            .await
+            .unwrap_or_else(|| ApiError::unknown_endpoint(&path).into_response());
+        return finish(&shared, response).await;
+    }
     let Some(endpoint) = api_endpoint(&path) else {
         return ApiError::unknown_endpoint(&path).into_response();
     };
@@ -178,7 +188,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(request) => request,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let response = match dispatch(&shared, endpoint, &request).await {
+    // Keeper's regions are host names: the login gates compare against the host asked for.
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    let response = match dispatch(&shared, endpoint, &host, &request).await {
         Ok(reply) => reply.into_response(&request.transmission_key),
         Err(error) => error.into_response(),
     };
@@ -215,13 +233,25 @@ async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
 async fn dispatch(
     shared: &Arc<Shared>,
     endpoint: &str,
+    host: &str,
     request: &RestRequest,
 ) -> Result<Reply, ApiError> {
     let body = request.payload.payload.as_slice();
     match endpoint {
-        "authentication/register_device" => login::register_device(shared, body),
-        "authentication/start_login" => login::start_login(shared, body),
-        "authentication/validate_auth_hash" => login::validate_auth_hash(shared, body),
+        "authentication/register_device" => login::register_device(shared, host, body),
+        "authentication/register_device_in_region" => {
+            login_steps::register_device_in_region(shared, host, body)
+        }
+        "authentication/start_login" => login::start_login(shared, host, body),
+        "authentication/validate_auth_hash" => login::validate_auth_hash(shared, host, body),
+        "authentication/request_device_verification" => {
+            login_steps::request_device_verification(shared, body)
+        }
+        "authentication/validate_device_verification_code" => {
+            login_steps::validate_device_verification_code(shared, body)
+        }
+        "authentication/2fa_send_push" => login_steps::send_push(shared, body),
+        "authentication/2fa_validate" => login_steps::validate_two_factor(shared, body),
         "authentication/register_encrypted_data_key_for_device" => {
             login::register_data_key_for_device(shared, session(shared, request)?, body)
         }

@@ -85,6 +85,10 @@ pub struct Device {
     pub name: String,
     /// Client version string as the client sent it.
     pub client_version: String,
+    /// Host names the device is registered in (`register_device`, `register_device_in_region`);
+    /// empty = everywhere (state written before regions were tracked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
 }
 
 /// A user account and its vault.
@@ -134,6 +138,9 @@ pub struct Account {
     pub settings: BTreeMap<String, String>,
     /// The account's vault.
     pub vault: Vault,
+    /// Login requirements (2FA, device approval, SSO, region, lock) and their device memory.
+    #[serde(default)]
+    pub policy: super::account_policy::AccountPolicy,
 }
 
 impl std::fmt::Debug for Account {
@@ -420,6 +427,7 @@ impl Account {
             sessions: Vec::new(),
             settings: BTreeMap::new(),
             vault: Vault::default(),
+            policy: Default::default(),
         })
     }
 

@@ -1,0 +1,517 @@
+//! Login requirements a sandbox account can be created with (two-factor code, device approval,
+//! SSO with a master password, a home region, a lock), and the per-device memory they need:
+//! approved devices, devices waiting for approval with their e-mail code, devices whose second
+//! factor is remembered, and devices that must type the password again after `expire-sessions`.
+//!
+//! Everything here is persisted with the account, so an offline `sandbox approve-device --state`
+//! sees the devices a running sandbox left waiting.
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::keeper::crypto::{aes_gcm_encrypt, auth_hash_v1, keyhash_v2, random_bytes, AesKey};
+
+use super::state::{b64bytes, now_ms, secret_string, Account, State, StateError};
+use super::totp::{base32_decode, Base32Error};
+
+/// Keeper's domain string for the BY_ALTERNATE data-key hash (protocol notes §4.6).
+const ALTERNATE_DATA_KEY_DOMAIN: &str = "data_key";
+/// A requested e-mail code stays valid this long, like Keeper's device-approval e-mails.
+const EMAIL_CODE_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+/// Devices waiting for approval that are remembered per account (the oldest are dropped).
+const MAX_PENDING_DEVICES: usize = 64;
+
+/// How the account's owner approves a new device; both channels are always accepted, this only
+/// records which one the account is meant to exercise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalChannel {
+    /// A code e-mailed by `request_device_verification`.
+    Email,
+    /// A Keeper Push to the owner's other devices (`2fa_send_push`, TWO_FA_PUSH_KEEPER).
+    Push,
+}
+
+/// What `POST /__sandbox/users` and `sandbox add-user` create; the JSON keys are the contract.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// Login e-mail; stored lower-cased.
+    pub email: String,
+    /// Master password.
+    #[serde(with = "secret_string")]
+    pub password: Zeroizing<String>,
+    /// Base32 secret of an authenticator app; the account then requires a TOTP code.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "optional_secret"
+    )]
+    pub totp_secret: Option<Zeroizing<String>>,
+    /// New devices must be approved first (by e-mail code or Keeper Push).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_approval: Option<ApprovalChannel>,
+    /// An SSO account that logs in with its master password (`LoginType.ALTERNATE`).
+    #[serde(default)]
+    pub sso_master_password: bool,
+    /// The account's home host (`HOST[:PORT]`); logins arriving elsewhere are redirected there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_redirect: Option<String>,
+    /// The account is locked: every login ends in ACCOUNT_LOCKED.
+    #[serde(default)]
+    pub locked: bool,
+}
+
+impl NewUser {
+    /// A password-only account.
+    pub fn new(email: impl Into<String>, password: impl Into<String>) -> Self {
+        NewUser {
+            email: email.into(),
+            password: Zeroizing::new(password.into()),
+            totp_secret: None,
+            device_approval: None,
+            sso_master_password: false,
+            region_redirect: None,
+            locked: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field(
+                "totp_secret",
+                &self.totp_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("device_approval", &self.device_approval)
+            .field("sso_master_password", &self.sso_master_password)
+            .field("region_redirect", &self.region_redirect)
+            .field("locked", &self.locked)
+            .finish()
+    }
+}
+
+/// Why an account could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddUserError {
+    /// The e-mail is empty or not an address.
+    #[error("{0:?} is not an e-mail address")]
+    InvalidEmail(String),
+    /// The password is empty.
+    #[error("the password is empty")]
+    EmptyPassword,
+    /// The TOTP secret is not base32.
+    #[error(transparent)]
+    TotpSecret(#[from] Base32Error),
+    /// The home host is not `HOST[:PORT]`.
+    #[error("region_redirect {0:?} is not HOST[:PORT]")]
+    InvalidRegion(String),
+    /// An account with this e-mail exists.
+    #[error("an account {0} already exists")]
+    Exists(String),
+    /// Key generation failed.
+    #[error(transparent)]
+    Create(#[from] StateError),
+}
+
+/// The login requirements of one account and the device memory they need (persisted).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct AccountPolicy {
+    /// Authenticator secret; `Some` = TOTP is required after the password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_secret: Option<TotpSecret>,
+    /// Device approval for devices not yet approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_approval: Option<ApprovalChannel>,
+    /// SSO account with a master password: NORMAL logins are sent to SSO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternate: Option<AlternatePassword>,
+    /// Home host (`host[:port]`, lower case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Every login ends in ACCOUNT_LOCKED.
+    #[serde(default)]
+    pub locked: bool,
+    /// Devices approved for this account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approved_devices: Vec<TokenBytes>,
+    /// Devices waiting for approval.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_devices: Vec<PendingDevice>,
+    /// Devices whose second factor is remembered, until when.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remembered_devices: Vec<RememberedDevice>,
+    /// Devices whose clone code needs the password once more (their sessions were expired).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub password_required: Vec<TokenBytes>,
+}
+
+/// A device token stored as base64url.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TokenBytes(#[serde(with = "b64bytes")] pub Vec<u8>);
+
+/// An authenticator secret (raw bytes), redacted in Debug.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TotpSecret(#[serde(with = "b64bytes::zeroizing")] pub Zeroizing<Vec<u8>>);
+
+impl std::fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpSecret(<redacted>)")
+    }
+}
+
+/// The `alternate` salt of an SSO account's master password and the data key wrapped under it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlternatePassword {
+    /// Salt offered as `Salt{name: "alternate"}`.
+    #[serde(with = "b64bytes")]
+    pub salt: Vec<u8>,
+    /// PBKDF2 iterations for both the auth hash and the data-key hash.
+    pub iterations: u32,
+    /// Expected `authResponse`.
+    #[serde(with = "b64bytes")]
+    pub auth_hash: Vec<u8>,
+    /// Data key, AES-GCM under keyhash_v2("data_key", password, salt, iterations) (BY_ALTERNATE).
+    #[serde(with = "b64bytes")]
+    pub encrypted_data_key: Vec<u8>,
+}
+
+impl AlternatePassword {
+    /// Derives the alternate salt, hash and wrapped data key for `password`.
+    pub fn create(password: &str, data_key: &AesKey, iterations: u32) -> Self {
+        let salt = random_bytes(16);
+        let key = keyhash_v2(ALTERNATE_DATA_KEY_DOMAIN, password, &salt, iterations);
+        AlternatePassword {
+            auth_hash: auth_hash_v1(password, &salt, iterations).to_vec(),
+            encrypted_data_key: aes_gcm_encrypt(&key, data_key.as_bytes()),
+            salt,
+            iterations,
+        }
+    }
+}
+
+/// A device that reached DEVICE_APPROVAL_REQUIRED and is not approved yet.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PendingDevice {
+    /// The device.
+    #[serde(with = "b64bytes")]
+    pub device_token: Vec<u8>,
+    /// The e-mailed code, once `request_device_verification` asked for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_code: Option<String>,
+    /// When the code was sent, ms.
+    #[serde(default)]
+    pub email_code_sent_ms: i64,
+    /// Whether a Keeper Push approval was requested.
+    #[serde(default)]
+    pub push_requested: bool,
+    /// When the device first asked, ms.
+    pub since_ms: i64,
+}
+
+impl std::fmt::Debug for PendingDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingDevice")
+            .field("push_requested", &self.push_requested)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PendingDevice {
+    /// The e-mail code if it is still valid.
+    pub fn live_email_code(&self, now: i64) -> Option<&str> {
+        self.email_code
+            .as_deref()
+            .filter(|_| now - self.email_code_sent_ms <= EMAIL_CODE_TTL_MS)
+    }
+}
+
+/// A device whose second factor is remembered until `until_ms` (`i64::MAX` = forever).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RememberedDevice {
+    /// The device.
+    #[serde(with = "b64bytes")]
+    pub device_token: Vec<u8>,
+    /// Deadline, ms.
+    pub until_ms: i64,
+}
+
+impl AccountPolicy {
+    /// True when `device` may log in without an approval.
+    pub fn device_approved(&self, device: &[u8]) -> bool {
+        self.device_approval.is_none() || self.approved_devices.iter().any(|d| d.0 == device)
+    }
+
+    /// Records `device` as waiting for approval (once).
+    pub fn note_pending(&mut self, device: &[u8]) -> &mut PendingDevice {
+        let index = match self
+            .pending_devices
+            .iter()
+            .position(|p| p.device_token == device)
+        {
+            Some(index) => index,
+            None => {
+                if self.pending_devices.len() >= MAX_PENDING_DEVICES {
+                    self.pending_devices.remove(0);
+                }
+                self.pending_devices.push(PendingDevice {
+                    device_token: device.to_vec(),
+                    email_code: None,
+                    email_code_sent_ms: 0,
+                    push_requested: false,
+                    since_ms: now_ms(),
+                });
+                self.pending_devices.len() - 1
+            }
+        };
+        &mut self.pending_devices[index]
+    }
+
+    /// Approves `device`: it logs in without approval from now on.
+    pub fn approve(&mut self, device: &[u8]) {
+        self.pending_devices.retain(|p| p.device_token != device);
+        if !self.approved_devices.iter().any(|d| d.0 == device) {
+            self.approved_devices.push(TokenBytes(device.to_vec()));
+        }
+    }
+
+    /// Approves every waiting device and returns their tokens.
+    pub fn approve_all_pending(&mut self) -> Vec<Vec<u8>> {
+        let tokens: Vec<Vec<u8>> = self
+            .pending_devices
+            .iter()
+            .map(|p| p.device_token.clone())
+            .collect();
+        for token in &tokens {
+            self.approve(token);
+        }
+        tokens
+    }
+
+    /// True when the second factor of `device` is remembered now.
+    pub fn two_factor_remembered(&self, device: &[u8], now: i64) -> bool {
+        self.remembered_devices
+            .iter()
+            .any(|r| r.device_token == device && r.until_ms > now)
+    }
+
+    /// Remembers the second factor of `device` until `until_ms`.
+    pub fn remember_two_factor(&mut self, device: &[u8], until_ms: i64) {
+        let now = now_ms();
+        self.remembered_devices
+            .retain(|r| r.device_token != device && r.until_ms > now);
+        self.remembered_devices.push(RememberedDevice {
+            device_token: device.to_vec(),
+            until_ms,
+        });
+    }
+
+    /// True when the clone code of `device` must not resume a session without the password.
+    pub fn password_required(&self, device: &[u8]) -> bool {
+        self.password_required.iter().any(|d| d.0 == device)
+    }
+
+    /// Clears the password requirement of `device` (it just logged in with the password).
+    pub fn password_entered(&mut self, device: &[u8]) {
+        self.password_required.retain(|d| d.0 != device);
+    }
+}
+
+/// Checks `user` and creates its account with fresh keys (slow: RSA key generation).
+pub fn create_account(user: &NewUser) -> Result<Account, AddUserError> {
+    let email = user.email.trim().to_ascii_lowercase();
+    if email.is_empty()
+        || !email.contains('@')
+        || email.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(AddUserError::InvalidEmail(user.email.clone()));
+    }
+    if user.password.is_empty() {
+        return Err(AddUserError::EmptyPassword);
+    }
+    let totp_secret = user
+        .totp_secret
+        .as_deref()
+        .map(|s| base32_decode(s).map(TotpSecret))
+        .transpose()?;
+    let region = user
+        .region_redirect
+        .as_deref()
+        .map(|r| normalize_host(r).ok_or_else(|| AddUserError::InvalidRegion(r.to_owned())))
+        .transpose()?;
+    let mut account = Account::create(&email, &user.password)?;
+    let alternate = if user.sso_master_password {
+        let data_key = AesKey::from_slice(&account.data_key).map_err(StateError::from)?;
+        Some(AlternatePassword::create(
+            &user.password,
+            &data_key,
+            account.auth_iterations,
+        ))
+    } else {
+        None
+    };
+    account.policy = AccountPolicy {
+        totp_secret,
+        device_approval: user.device_approval,
+        alternate,
+        region,
+        locked: user.locked,
+        ..AccountPolicy::default()
+    };
+    Ok(account)
+}
+
+/// Adds a created account unless its e-mail is taken.
+pub fn insert_account(state: &mut State, account: Account) -> Result<(), AddUserError> {
+    if state.account_index(&account.username).is_some() {
+        return Err(AddUserError::Exists(account.username));
+    }
+    state.accounts.push(account);
+    Ok(())
+}
+
+/// Lower-cases `HOST[:PORT]` and checks its shape; `None` if it is not one.
+pub fn normalize_host(text: &str) -> Option<String> {
+    let text = text.trim().to_ascii_lowercase();
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, Some(port)),
+        Some(_) => return None,
+        None => (text.as_str(), None),
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    (host_ok && port_ok).then_some(text)
+}
+
+/// True when a request addressed to `request_host` (a Host header) reached `home`
+/// (`host[:port]`); without a port in `home` only the host names are compared.
+pub fn same_host(request_host: &str, home: &str) -> bool {
+    let request = request_host.trim().to_ascii_lowercase();
+    if home.contains(':') {
+        return request == home;
+    }
+    let name = request
+        .rsplit_once(':')
+        .map_or(request.as_str(), |(h, _)| h);
+    name == home
+}
+
+mod optional_secret {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use zeroize::Zeroizing;
+
+    pub fn serialize<S: Serializer>(
+        text: &Option<Zeroizing<String>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match text {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Zeroizing<String>>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.map(Zeroizing::new))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keeper::crypto::aes_gcm_decrypt;
+
+    #[test]
+    fn admin_json_with_every_option_parses_and_unknown_keys_are_refused() {
+        let user: NewUser = serde_json::from_str(
+            r#"{"email":"a@example.com","password":"pw","totp_secret":"JBSWY3DPEHPK3PXP",
+                "device_approval":"push","sso_master_password":true,
+                "region_redirect":"localhost:8443","locked":false}"#,
+        )
+        .unwrap();
+        assert_eq!(user.device_approval, Some(ApprovalChannel::Push));
+        assert!(user.sso_master_password);
+        assert!(serde_json::from_str::<NewUser>(
+            r#"{"email":"a@example.com","password":"pw","totp":"x"}"#
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn debug_of_a_new_user_hides_the_password_and_totp_secret() {
+        let mut user = NewUser::new("a@example.com", "hunter2-secret");
+        user.totp_secret = Some(Zeroizing::new("JBSWY3DPEHPK3PXP".into()));
+        let debug = format!("{user:?}");
+        assert!(!debug.contains("hunter2-secret") && !debug.contains("JBSWY3DPEHPK3PXP"));
+    }
+
+    #[test]
+    fn alternate_password_wraps_the_data_key_under_keyhash_v2() {
+        let data_key = AesKey::generate();
+        let alternate = AlternatePassword::create("pw", &data_key, 1000);
+        let key = keyhash_v2("data_key", "pw", &alternate.salt, 1000);
+        let opened = aes_gcm_decrypt(&key, &alternate.encrypted_data_key).unwrap();
+        assert_eq!(opened.as_slice(), data_key.as_bytes());
+        assert_eq!(
+            alternate.auth_hash,
+            auth_hash_v1("pw", &alternate.salt, 1000).to_vec()
+        );
+    }
+
+    #[test]
+    fn hosts_are_checked_and_compared_with_or_without_a_port() {
+        assert_eq!(
+            normalize_host("LocalHost:8443").as_deref(),
+            Some("localhost:8443")
+        );
+        assert_eq!(
+            normalize_host("keepersecurity.eu").as_deref(),
+            Some("keepersecurity.eu")
+        );
+        for bad in ["", "a b", "host:0", "host:x", "a:1:2", "https://x"] {
+            assert_eq!(normalize_host(bad), None, "{bad}");
+        }
+        assert!(same_host("localhost:8443", "localhost:8443"));
+        assert!(!same_host("127.0.0.1:8443", "localhost:8443"));
+        assert!(same_host("LOCALHOST:1", "localhost"));
+        assert!(!same_host("127.0.0.1:1", "localhost"));
+    }
+
+    #[test]
+    fn approving_pending_devices_moves_them_to_approved() {
+        let mut policy = AccountPolicy {
+            device_approval: Some(ApprovalChannel::Email),
+            ..AccountPolicy::default()
+        };
+        assert!(!policy.device_approved(b"dev"));
+        policy.note_pending(b"dev").email_code = Some("123456".into());
+        policy.note_pending(b"dev");
+        assert_eq!(policy.pending_devices.len(), 1);
+        assert_eq!(policy.approve_all_pending(), vec![b"dev".to_vec()]);
+        assert!(policy.device_approved(b"dev") && policy.pending_devices.is_empty());
+    }
+
+    #[test]
+    fn a_remembered_second_factor_expires() {
+        let mut policy = AccountPolicy::default();
+        let now = now_ms();
+        policy.remember_two_factor(b"dev", now + 1000);
+        assert!(policy.two_factor_remembered(b"dev", now));
+        assert!(!policy.two_factor_remembered(b"dev", now + 2000));
+        assert!(!policy.two_factor_remembered(b"other", now));
+    }
+}

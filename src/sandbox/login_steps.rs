@@ -1,0 +1,564 @@
+//! The server side of Login v3's gates, in Keeper's order: account lock, home region, SSO,
+//! device approval, password, second factor (protocol-transport-login.md §4.5). `advance`
+//! decides the next state of a login; the step endpoints (e-mail code, Keeper Push, TOTP,
+//! register in region) move a login past its gate.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::keeper::proto::authentication::{
+    DeviceStatus, DeviceVerificationRequest, DeviceVerificationResponse, EncryptedDataKeyType,
+    LoginResponse, LoginState, RegisterDeviceInRegionRequest, Salt, TwoFactorChannelInfo,
+    TwoFactorChannelType, TwoFactorExpiration, TwoFactorPushType, TwoFactorSendPushRequest,
+    TwoFactorValidateRequest, TwoFactorValidateResponse, TwoFactorValueType,
+    ValidateDeviceVerificationCodeRequest,
+};
+
+use super::account_policy::same_host;
+use super::context::{constant_time_eq, decode, ApiError, PendingLogin, Reply, Shared};
+use super::login::{device_not_registered, logged_in};
+use super::state::{now_ms, Account};
+use super::totp;
+
+/// How long a login token stays usable between steps.
+pub const LOGIN_TOKEN_TTL_MS: i64 = 10 * 60 * 1000;
+/// Logins in progress across all accounts; more is a client stuck in a loop.
+const MAX_PENDING_LOGINS: usize = 4096;
+/// Wrong second-factor codes one login may send before it is dropped.
+const MAX_CODE_ATTEMPTS: u8 = 5;
+/// Keeper's `additional_info` for a device token unknown in the region it was sent to.
+const NOT_REGISTERED_IN_REGION: &str = "invalid device token, not registered in this region";
+
+/// Which gates a login in progress has passed.
+#[derive(Debug, Clone, Default)]
+pub struct LoginProgress {
+    /// An SSO account logging in with its master password (`LoginType.ALTERNATE`).
+    pub alternate: bool,
+    /// `validate_auth_hash` accepted the password.
+    pub password_verified: bool,
+    /// `2fa_validate` accepted a code.
+    pub two_factor_passed: bool,
+    /// Wrong codes so far.
+    pub failed_codes: u8,
+}
+
+/// The gate a login stands at.
+enum Gate {
+    Locked,
+    Redirect(String),
+    Sso,
+    DeviceApproval,
+    Password(Vec<Salt>),
+    TwoFactor(Vec<TwoFactorChannelInfo>),
+    LoggedIn(Vec<u8>, EncryptedDataKeyType),
+}
+
+/// The host name of a `Host` header value (`host:port` or `[v6]:port`).
+pub fn host_name(host: &str) -> String {
+    let host = host.trim().to_ascii_lowercase();
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default().to_owned();
+    }
+    host.rsplit_once(':')
+        .map_or(host.as_str(), |(name, _)| name)
+        .to_owned()
+}
+
+/// `device_not_registered` when the device was registered only in other regions (hosts).
+pub fn check_device_region(shared: &Shared, device: &[u8], host: &str) -> Result<(), ApiError> {
+    let name = host_name(host);
+    let state = shared.read();
+    let known = state
+        .devices
+        .iter()
+        .find(|d| d.token == device)
+        .is_some_and(|d| d.regions.is_empty() || d.regions.contains(&name));
+    if known {
+        Ok(())
+    } else {
+        Err(device_not_registered().with("additional_info", json!(NOT_REGISTERED_IN_REGION)))
+    }
+}
+
+/// Decides where a login stands and answers with that state, keeping it under `login_token`
+/// while it needs more steps.
+pub fn advance(
+    shared: &Arc<Shared>,
+    host: &str,
+    login_token: Vec<u8>,
+    pending: PendingLogin,
+) -> Result<Reply, ApiError> {
+    let gate = {
+        let mut state = shared.write();
+        let account = &mut state.accounts[pending.account];
+        let gate = gate_of(account, &pending, host);
+        if matches!(gate, Gate::DeviceApproval) {
+            account.policy.note_pending(&pending.device_token);
+            shared.changed();
+        }
+        gate
+    };
+    let state_only = |login_state: LoginState, message: &str| LoginResponse {
+        login_state: login_state as i32,
+        message: message.to_owned(),
+        ..LoginResponse::default()
+    };
+    let response = match gate {
+        Gate::Locked => {
+            shared.logins().remove(&login_token);
+            state_only(
+                LoginState::AccountLocked,
+                "This account is locked; contact your Keeper administrator",
+            )
+        }
+        Gate::Redirect(home) => {
+            shared.logins().remove(&login_token);
+            LoginResponse {
+                state_specific_value: home,
+                ..state_only(LoginState::RegionRedirect, "")
+            }
+        }
+        Gate::LoggedIn(data_key, key_type) => {
+            shared.logins().remove(&login_token);
+            {
+                let mut state = shared.write();
+                state.accounts[pending.account]
+                    .policy
+                    .password_entered(&pending.device_token);
+            }
+            logged_in(
+                shared,
+                pending.account,
+                &pending.device_token,
+                data_key,
+                key_type,
+            )
+        }
+        waiting => {
+            let username = shared.read().accounts[pending.account].username.clone();
+            let sso_url = format!("https://{host}/api/rest/sso/saml/login/sandbox");
+            remember_login(shared, login_token.clone(), pending)?;
+            let base = LoginResponse {
+                encrypted_login_token: login_token,
+                primary_username: username,
+                ..LoginResponse::default()
+            };
+            match waiting {
+                Gate::Sso => LoginResponse {
+                    login_state: LoginState::RedirectCloudSso as i32,
+                    url: sso_url,
+                    ..base
+                },
+                Gate::DeviceApproval => LoginResponse {
+                    login_state: LoginState::DeviceApprovalRequired as i32,
+                    ..base
+                },
+                Gate::Password(salt) => LoginResponse {
+                    login_state: LoginState::RequiresAuthHash as i32,
+                    salt,
+                    ..base
+                },
+                Gate::TwoFactor(channels) => LoginResponse {
+                    login_state: LoginState::Requires2fa as i32,
+                    channels,
+                    ..base
+                },
+                _ => return Err(ApiError::internal("unexpected login gate")),
+            }
+        }
+    };
+    Ok(Reply::message(&response))
+}
+
+fn gate_of(account: &Account, pending: &PendingLogin, host: &str) -> Gate {
+    let policy = &account.policy;
+    let device = &pending.device_token;
+    let progress = &pending.progress;
+    if policy.locked {
+        return Gate::Locked;
+    }
+    if let Some(home) = policy.region.as_deref().filter(|h| !same_host(host, h)) {
+        return Gate::Redirect(home.to_owned());
+    }
+    if policy.alternate.is_some() && !progress.alternate {
+        return Gate::Sso;
+    }
+    if !policy.device_approved(device) {
+        return Gate::DeviceApproval;
+    }
+    let alternate = policy.alternate.as_ref().filter(|_| progress.alternate);
+    if !progress.password_verified {
+        let salt = match alternate {
+            Some(alt) => salt("alternate", &alt.salt, alt.iterations, account),
+            None => salt(
+                "Master",
+                &account.auth_salt,
+                account.auth_iterations,
+                account,
+            ),
+        };
+        return Gate::Password(vec![salt]);
+    }
+    let needs_code = policy.totp_secret.is_some()
+        && !progress.two_factor_passed
+        && !policy.two_factor_remembered(device, now_ms());
+    if needs_code {
+        return Gate::TwoFactor(vec![TwoFactorChannelInfo {
+            channel_type: TwoFactorChannelType::TwoFaCtTotp as i32,
+            channel_uid: account.account_uid.as_bytes().to_vec(),
+            channel_name: "Authenticator App".to_owned(),
+            max_expiration: TwoFactorExpiration::TwoFaExpNever as i32,
+            ..TwoFactorChannelInfo::default()
+        }]);
+    }
+    match alternate {
+        Some(alt) => Gate::LoggedIn(
+            alt.encrypted_data_key.clone(),
+            EncryptedDataKeyType::ByAlternate,
+        ),
+        None => Gate::LoggedIn(
+            account.encryption_params.clone(),
+            EncryptedDataKeyType::ByPassword,
+        ),
+    }
+}
+
+fn salt(name: &str, salt: &[u8], iterations: u32, account: &Account) -> Salt {
+    Salt {
+        iterations: i32::try_from(iterations).unwrap_or(i32::MAX),
+        salt: salt.to_vec(),
+        algorithm: 2,
+        uid: account.account_uid.as_bytes().to_vec(),
+        name: name.to_owned(),
+    }
+}
+
+/// What a clone-code resume may do for this account and device.
+pub enum CloneGate {
+    /// Log in with the device's data key.
+    Resume,
+    /// Answer with this state instead (locked, region redirect).
+    Respond(Reply),
+    /// The code is known but the sessions were expired: start a password login.
+    Password,
+}
+
+/// Applies the lock, the home region and an `expire-sessions` to a clone-code resume.
+pub fn clone_code_gate(shared: &Shared, account: usize, device: &[u8], host: &str) -> CloneGate {
+    let state = shared.read();
+    let policy = &state.accounts[account].policy;
+    if policy.locked {
+        return CloneGate::Respond(Reply::message(&LoginResponse {
+            login_state: LoginState::AccountLocked as i32,
+            message: "This account is locked; contact your Keeper administrator".to_owned(),
+            ..LoginResponse::default()
+        }));
+    }
+    if let Some(home) = policy.region.as_deref().filter(|h| !same_host(host, h)) {
+        return CloneGate::Respond(Reply::message(&LoginResponse {
+            login_state: LoginState::RegionRedirect as i32,
+            state_specific_value: home.to_owned(),
+            ..LoginResponse::default()
+        }));
+    }
+    if policy.password_required(device) {
+        CloneGate::Password
+    } else {
+        CloneGate::Resume
+    }
+}
+
+/// Stores a login in progress under `token`, refusing when too many are open.
+pub fn remember_login(
+    shared: &Shared,
+    token: Vec<u8>,
+    mut pending: PendingLogin,
+) -> Result<(), ApiError> {
+    let now = now_ms();
+    pending.expires_ms = now + LOGIN_TOKEN_TTL_MS;
+    let mut logins = shared.logins();
+    logins.retain(|_, p| p.expires_ms > now);
+    if logins.len() >= MAX_PENDING_LOGINS && !logins.contains_key(&token) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "throttled",
+            "Too many logins in progress; try again in 60 seconds",
+        ));
+    }
+    logins.insert(token, pending);
+    Ok(())
+}
+
+/// The login in progress under `token`, or `login_token_expired`.
+pub fn pending_login(shared: &Shared, token: &[u8]) -> Result<PendingLogin, ApiError> {
+    shared
+        .logins()
+        .get(token)
+        .filter(|p| p.expires_ms > now_ms())
+        .cloned()
+        .ok_or_else(login_token_expired)
+}
+
+/// HTTP 400 `login_token_expired`: the client must start the login again.
+pub fn login_token_expired() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "login_token_expired",
+        "The login token has expired; start the login again",
+    )
+}
+
+/// `authentication/request_device_verification`: "e-mails" a code (logged, and listed by the
+/// admin route `GET /__sandbox/device-approvals`).
+pub fn request_device_verification(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+    let request: DeviceVerificationRequest = decode(body, "DeviceVerificationRequest")?;
+    let channel = request.verification_channel.to_ascii_lowercase();
+    if channel != "email" && channel != "email_resend" {
+        return Err(ApiError::bad_request(format!(
+            "verification channel {channel:?} is not available; use email"
+        )));
+    }
+    let now = now_ms();
+    let mut state = shared.write();
+    let index = account_of(&state, &request.username)?;
+    let account = &mut state.accounts[index];
+    let status = if account
+        .policy
+        .device_approved(&request.encrypted_device_token)
+    {
+        DeviceStatus::DeviceOk
+    } else {
+        let username = account.username.clone();
+        let pending = account.policy.note_pending(&request.encrypted_device_token);
+        if pending.live_email_code(now).is_none() {
+            pending.email_code = Some(six_digits());
+            pending.email_code_sent_ms = now;
+        }
+        let code = pending.email_code.clone().unwrap_or_default();
+        shared.changed();
+        // The sandbox's stand-in for the e-mail: the one secret it logs, on purpose.
+        tracing::info!(email = %username, code = %code, "sandbox e-mail: device approval code");
+        DeviceStatus::DeviceNeedsApproval
+    };
+    Ok(Reply::message(&DeviceVerificationResponse {
+        encrypted_device_token: request.encrypted_device_token,
+        username: request.username,
+        message_session_uid: request.message_session_uid,
+        client_version: request.client_version,
+        device_status: status as i32,
+    }))
+}
+
+/// `authentication/validate_device_verification_code`: the e-mailed code approves its device.
+pub fn validate_device_verification_code(
+    shared: &Arc<Shared>,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let request: ValidateDeviceVerificationCodeRequest =
+        decode(body, "ValidateDeviceVerificationCodeRequest")?;
+    let now = now_ms();
+    let code = request.verification_code.trim();
+    let mut state = shared.write();
+    let index = account_of(&state, &request.username)?;
+    let policy = &mut state.accounts[index].policy;
+    // Commander sends no device token: any waiting device of the account with this code.
+    let device = policy
+        .pending_devices
+        .iter()
+        .filter(|p| {
+            request.encrypted_device_token.is_empty()
+                || p.device_token == request.encrypted_device_token
+        })
+        .find(|p| {
+            p.live_email_code(now)
+                .is_some_and(|c| constant_time_eq(c.as_bytes(), code.as_bytes()))
+        })
+        .map(|p| p.device_token.clone());
+    let Some(device) = device else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_verification_code",
+            "The verification code is invalid or has expired",
+        ));
+    };
+    policy.approve(&device);
+    shared.changed();
+    Ok(Reply::Empty)
+}
+
+/// `authentication/2fa_send_push`: a Keeper Push asking the owner to approve this device, or
+/// (push type NONE) the account's own second factor, which for an authenticator sends nothing.
+pub fn send_push(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+    let request: TwoFactorSendPushRequest = decode(body, "TwoFactorSendPushRequest")?;
+    let pending = pending_login(shared, &request.encrypted_login_token)?;
+    let mut state = shared.write();
+    let account = &mut state.accounts[pending.account];
+    match TwoFactorPushType::try_from(request.push_type) {
+        Ok(TwoFactorPushType::TwoFaPushKeeper)
+            if !account.policy.device_approved(&pending.device_token) =>
+        {
+            account
+                .policy
+                .note_pending(&pending.device_token)
+                .push_requested = true;
+            shared.changed();
+            tracing::info!(
+                email = %account.username,
+                "sandbox Keeper Push: device approval requested (POST /__sandbox/approve-device)"
+            );
+            Ok(Reply::Empty)
+        }
+        Ok(TwoFactorPushType::TwoFaPushNone) if account.policy.totp_secret.is_some() => {
+            Ok(Reply::Empty)
+        }
+        _ => Err(ApiError::bad_request(format!(
+            "push type {} is not available for this account",
+            request.push_type
+        ))),
+    }
+}
+
+/// `authentication/2fa_validate`: checks a TOTP code; at the device-approval gate it approves
+/// the device, after the password it passes the second factor. Answers a new login token.
+pub fn validate_two_factor(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+    let request: TwoFactorValidateRequest = decode(body, "TwoFactorValidateRequest")?;
+    let mut pending = pending_login(shared, &request.encrypted_login_token)?;
+    let value_type = TwoFactorValueType::try_from(request.value_type);
+    if !matches!(
+        value_type,
+        Ok(TwoFactorValueType::TwoFaCodeTotp | TwoFactorValueType::TwoFaCodeNone)
+    ) {
+        return Err(ApiError::bad_request(format!(
+            "value type {} is not a second factor of this account",
+            request.value_type
+        )));
+    }
+    let secret = shared.read().accounts[pending.account]
+        .policy
+        .totp_secret
+        .clone()
+        .ok_or_else(|| {
+            ApiError::bad_request("two-factor authentication is not enabled for this account")
+        })?;
+    if !totp::verify(&secret.0, &request.value, totp::unix_now()) {
+        pending.progress.failed_codes = pending.progress.failed_codes.saturating_add(1);
+        if pending.progress.failed_codes >= MAX_CODE_ATTEMPTS {
+            shared.logins().remove(&request.encrypted_login_token);
+            return Err(login_token_expired());
+        }
+        shared
+            .logins()
+            .insert(request.encrypted_login_token.clone(), pending);
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_totp",
+            "The two-factor code is invalid",
+        ));
+    }
+    {
+        let mut state = shared.write();
+        let policy = &mut state.accounts[pending.account].policy;
+        if !policy.device_approved(&pending.device_token) {
+            policy.approve(&pending.device_token);
+        }
+        if let Some(until) = remember_until(request.expire_in) {
+            policy.remember_two_factor(&pending.device_token, until);
+        }
+        shared.changed();
+    }
+    pending.progress.two_factor_passed = true;
+    pending.progress.failed_codes = 0;
+    let token = crate::keeper::crypto::random_bytes(32);
+    shared.logins().remove(&request.encrypted_login_token);
+    remember_login(shared, token.clone(), pending)?;
+    Ok(Reply::message(&TwoFactorValidateResponse {
+        encrypted_login_token: token,
+    }))
+}
+
+/// `authentication/register_device_in_region`: makes a device known on this host.
+pub fn register_device_in_region(
+    shared: &Arc<Shared>,
+    host: &str,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
+    let request: RegisterDeviceInRegionRequest = decode(body, "RegisterDeviceInRegionRequest")?;
+    let mut state = shared.write();
+    let Some(device) = state
+        .devices
+        .iter_mut()
+        .find(|d| d.token == request.encrypted_device_token)
+    else {
+        return Err(device_not_registered());
+    };
+    if !request.device_public_key.is_empty() && request.device_public_key != device.public_key {
+        return Err(ApiError::bad_request(
+            "devicePublicKey is not the key this device registered",
+        ));
+    }
+    let name = host_name(host);
+    if !device.regions.is_empty() && !device.regions.contains(&name) {
+        device.regions.push(name);
+        shared.changed();
+    }
+    Ok(Reply::Empty)
+}
+
+/// Until when `expireIn` remembers the second factor; `None` = ask at every login.
+fn remember_until(expire_in: i32) -> Option<i64> {
+    const MINUTE: i64 = 60 * 1000;
+    const HOUR: i64 = 60 * MINUTE;
+    let span = match TwoFactorExpiration::try_from(expire_in).ok()? {
+        TwoFactorExpiration::TwoFaExpImmediately => return None,
+        TwoFactorExpiration::TwoFaExp5Minutes => 5 * MINUTE,
+        TwoFactorExpiration::TwoFaExp12Hours => 12 * HOUR,
+        TwoFactorExpiration::TwoFaExp24Hours => 24 * HOUR,
+        TwoFactorExpiration::TwoFaExp30Days => 30 * 24 * HOUR,
+        TwoFactorExpiration::TwoFaExpNever => return Some(i64::MAX),
+    };
+    Some(now_ms().saturating_add(span))
+}
+
+fn account_of(state: &super::state::State, username: &str) -> Result<usize, ApiError> {
+    state
+        .account_index(username)
+        .ok_or_else(|| ApiError::bad_request("No account exists for this username"))
+}
+
+/// A random six-digit code, the shape of Keeper's e-mailed device codes.
+fn six_digits() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_drop_the_port_and_lower_case() {
+        assert_eq!(host_name("LocalHost:8443"), "localhost");
+        assert_eq!(host_name("127.0.0.1"), "127.0.0.1");
+        assert_eq!(host_name("[::1]:8443"), "::1");
+    }
+
+    #[test]
+    fn remember_durations_follow_keepers_expiration_enum() {
+        assert_eq!(remember_until(0), None);
+        assert_eq!(remember_until(5), Some(i64::MAX));
+        let thirty_days = remember_until(4).unwrap() - now_ms();
+        assert!((30 * 24 * 3600 * 1000 - 1000..=30 * 24 * 3600 * 1000).contains(&thirty_days));
+        assert_eq!(remember_until(42), None);
+    }
+
+    #[test]
+    fn email_codes_are_six_digits() {
+        for _ in 0..20 {
+            let code = six_digits();
+            assert_eq!(code.len(), 6);
+            assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+}
