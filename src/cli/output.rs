@@ -91,7 +91,7 @@ pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
     for (label, name, action, uid) in rows {
         let pad = width.saturating_sub(name.chars().count());
         out.push_str(&format!(
-            "  {label:<14}{name}{:pad$}  {:<13}{}\n",
+            "  {label:<16}{name}{:pad$}  {:<13}{}\n",
             "",
             action.as_str(),
             uid.unwrap_or_default()

@@ -163,29 +163,34 @@ fn progress_mode(ui: Ui) -> ProgressMode {
 
 fn describe_plan(plan: &provision::Plan) -> String {
     let inputs = &plan.inputs;
-    let line = |label: &str, name: &str, action: Action| {
-        format!(
-            "  {label:<14} {name}  ({})\n",
-            action.hypothetical().as_str()
-        )
-    };
+    let rows = [
+        (
+            "Shared folder",
+            inputs.shared_folder.to_string(),
+            plan.shared_folder.action(),
+        ),
+        (
+            "Application",
+            inputs.application.to_string(),
+            plan.application.action(),
+        ),
+        ("Share", "Can Edit".to_string(), plan.share),
+        (
+            "Gateway",
+            format!("{} ({})", inputs.gateway, inputs.os),
+            plan.gateway.action(),
+        ),
+    ];
+    let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     let mut text = String::from("Plan:\n");
-    text.push_str(&line(
-        "Shared folder",
-        inputs.shared_folder.as_str(),
-        plan.shared_folder.action(),
-    ));
-    text.push_str(&line(
-        "Application",
-        inputs.application.as_str(),
-        plan.application.action(),
-    ));
-    text.push_str(&line("Share", "Can Edit", plan.share));
-    text.push_str(&line(
-        "Gateway",
-        &format!("{} ({})", inputs.gateway, inputs.os),
-        plan.gateway.action(),
-    ));
+    for (label, name, action) in rows {
+        let pad = width.saturating_sub(name.chars().count());
+        text.push_str(&format!(
+            "  {label:<16}{name}{:pad$}  {}\n",
+            "",
+            action.hypothetical().as_str()
+        ));
+    }
     text
 }
 
