@@ -237,6 +237,54 @@ pub enum SandboxCommand {
         #[arg(long, value_name = "FILE")]
         faults: Option<PathBuf>,
     },
+    /// Add a sandbox account, optionally with login requirements (two-factor code, device
+    /// approval, SSO master password with the global --sso-master-password, home region, lock).
+    /// Talks to the running sandbox of --sandbox-descriptor, or edits a stopped one's --state.
+    AddUser {
+        /// The account's e-mail.
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// The account's master password.
+        #[arg(long, value_name = "PASSWORD")]
+        password: String,
+        /// Require an authenticator code after the password; the app's base32 secret.
+        #[arg(long, value_name = "BASE32")]
+        totp_secret: Option<String>,
+        /// New devices must be approved first, by e-mail code or Keeper Push.
+        #[arg(long, value_enum, value_name = "HOW")]
+        device_approval: Option<DeviceApprovalArg>,
+        /// The account lives on this host: logins elsewhere are redirected there.
+        #[arg(long, value_name = "HOST[:PORT]")]
+        region_redirect: Option<String>,
+        /// Every login of the account is refused as locked.
+        #[arg(long)]
+        locked: bool,
+        /// Edit the state directory of a stopped sandbox instead (default: the --sandbox one).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+    /// Approve every device waiting for approval of an account (as a Keeper Push approval
+    /// does), printing the e-mail codes the sandbox sent them.
+    ApproveDevice {
+        /// The account's e-mail.
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// Only print the pending e-mail codes, one per line; approve nothing.
+        #[arg(long)]
+        code_only: bool,
+        /// Edit the state directory of a stopped sandbox instead (default: the --sandbox one).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+}
+
+/// `sandbox add-user --device-approval`: how the account approves a new device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceApprovalArg {
+    /// A code e-mailed to the account (read it with `sandbox approve-device --code-only`).
+    Email,
+    /// A Keeper Push approved from another device (`sandbox approve-device`).
+    Push,
 }
 
 /// `--remember-device`: Keeper's "remember this device" durations for two-factor codes.

@@ -23,7 +23,7 @@ pub async fn run(cli: Cli, ui: Ui) -> Result<(), CliError> {
             lists::gateway_remove(&global, ui, &gateway).await
         }
         Command::App(AppCommand::List) => lists::app_list(&global, ui).await,
-        Command::Sandbox(command) => sandbox::run(command).await,
+        Command::Sandbox(command) => sandbox::run(&global, ui, command).await,
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "gw-provision", &mut std::io::stdout());
