@@ -1,0 +1,754 @@
+//! Sandbox accounts with each login requirement switched on, driven end to end through
+//! gw-provision's client layer (`keeper::auth`), with the e-mail code and the push approval
+//! taken from the sandbox's admin routes; then the admin routes and `sandbox add-user` /
+//! `approve-device` through the real binary (admin routes, and offline `--state`).
+
+use gw_provision::keeper::auth::{
+    self, DeviceCredentials, LoginDenied, LoginOptions, LoginOutcome, Session, TwoFactorExpiration,
+    TwoFactorKind,
+};
+use gw_provision::keeper::crypto::{b64url_decode, EcPublicKey};
+use gw_provision::keeper::server::Server;
+use gw_provision::keeper::transport::{Transport, TransportError, TransportOptions};
+use gw_provision::keeper::vault;
+use gw_provision::sandbox::admin_client::{AdminClient, AdminClientError};
+use gw_provision::sandbox::totp;
+use gw_provision::sandbox::{self, ApprovalChannel, NewUser, RunningSandbox, SandboxOptions};
+use std::path::Path;
+use std::process::{Command, Output};
+use zeroize::Zeroizing;
+
+const PASSWORD: &str = "correct horse battery staple";
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
+
+struct Fixture {
+    sandbox: RunningSandbox,
+    admin: AdminClient,
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    async fn start() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let sandbox = sandbox::start(SandboxOptions::new(dir.path().join("state")))
+            .await
+            .unwrap();
+        let admin = AdminClient::new(sandbox.descriptor()).unwrap();
+        Fixture {
+            sandbox,
+            admin,
+            dir,
+        }
+    }
+
+    async fn add(&self, user: NewUser) {
+        self.admin.add_user(&user).await.unwrap();
+    }
+
+    /// A transport to the sandbox under `host` (the descriptor's, or e.g. `localhost:PORT`).
+    fn transport_to(&self, host: &str) -> Transport {
+        let descriptor = self.sandbox.descriptor();
+        let point = b64url_decode(&descriptor.server_public_key).unwrap();
+        let mut options = TransportOptions::new(host.parse::<Server>().unwrap());
+        options.custom_server_key = Some((
+            descriptor.server_key_id,
+            EcPublicKey::from_uncompressed(&point).unwrap(),
+        ));
+        options.ca_cert_pem = Some(descriptor.ca_cert_pem.clone());
+        Transport::new(options).unwrap()
+    }
+
+    fn transport(&self) -> Transport {
+        self.transport_to(&self.sandbox.descriptor().host)
+    }
+
+    fn port(&self) -> String {
+        let host = &self.sandbox.descriptor().host;
+        host.rsplit(':').next().unwrap().to_owned()
+    }
+
+    async fn start_login(&self, device: Option<DeviceCredentials>, email: &str) -> LoginOutcome {
+        auth::start_login(&self.transport(), device, email, &LoginOptions::default())
+            .await
+            .unwrap()
+    }
+}
+
+fn user(email: &str) -> NewUser {
+    NewUser::new(email, PASSWORD)
+}
+
+fn current_code() -> String {
+    let secret = totp::base32_decode(TOTP_SECRET).unwrap();
+    totp::code_at(&secret, totp::unix_now())
+}
+
+async fn password(outcome: LoginOutcome) -> LoginOutcome {
+    match outcome {
+        LoginOutcome::NeedsPassword(step) => step.verify(PASSWORD).await.unwrap(),
+        other => panic!("expected the password step, got {other:?}"),
+    }
+}
+
+fn session(outcome: LoginOutcome) -> Session {
+    match outcome {
+        LoginOutcome::LoggedIn(session) => *session,
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
+
+fn keeper_code(error: auth::AuthError) -> String {
+    match error {
+        auth::AuthError::Transport(TransportError::Keeper { code, .. }) => code,
+        other => panic!("expected a Keeper error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn added_account_has_the_full_key_set_and_syncs() {
+    let fx = Fixture::start().await;
+    fx.add(user("plain@example.com")).await;
+
+    let session = session(password(fx.start_login(None, "Plain@Example.com").await).await);
+
+    assert_eq!(session.username(), "plain@example.com");
+    assert!(session.rsa_private_key().is_some() && session.ecc_private_key().is_some());
+    vault::sync_down(&session).await.unwrap();
+}
+
+#[tokio::test]
+async fn adding_an_existing_email_is_refused_as_exists_409() {
+    let fx = Fixture::start().await;
+    fx.add(user("dup@example.com")).await;
+
+    let error = fx
+        .admin
+        .add_user(&user("DUP@example.com"))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&error, AdminClientError::Refused { status: 409, code, .. } if code == "exists"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_account_options_are_bad_request() {
+    let fx = Fixture::start().await;
+    let mut bad_secret = user("a@example.com");
+    bad_secret.totp_secret = Some(Zeroizing::new("not base32!".into()));
+    let mut bad_region = user("b@example.com");
+    bad_region.region_redirect = Some("https://x/".into());
+
+    for bad in [bad_secret, bad_region, user("no-at-sign")] {
+        let error = fx.admin.add_user(&bad).await.unwrap_err();
+        assert!(
+            matches!(&error, AdminClientError::Refused { status: 400, .. }),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn device_approval_by_email_code_then_resume_reaches_the_password() {
+    let fx = Fixture::start().await;
+    let mut account = user("mail@example.com");
+    account.device_approval = Some(ApprovalChannel::Email);
+    fx.add(account).await;
+
+    let LoginOutcome::NeedsDeviceApproval(step) = fx.start_login(None, "mail@example.com").await
+    else {
+        panic!("expected device approval")
+    };
+    step.request_email_code().await.unwrap();
+    let pending = fx.admin.device_approvals("mail@example.com").await.unwrap();
+    assert_eq!(pending.len(), 1);
+    let code = pending[0].email_code.clone().expect("an e-mail code");
+    assert_eq!(code.len(), 6);
+
+    let wrong = step.validate_email_code("000000x").await.unwrap_err();
+    assert_eq!(keeper_code(wrong), "invalid_verification_code");
+    step.validate_email_code(&code).await.unwrap();
+    let session = session(password(step.resume().await.unwrap()).await);
+
+    assert_eq!(session.username(), "mail@example.com");
+    assert!(fx
+        .admin
+        .device_approvals("mail@example.com")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn keeper_push_waits_until_the_admin_route_approves_the_device() {
+    let fx = Fixture::start().await;
+    let mut account = user("push@example.com");
+    account.device_approval = Some(ApprovalChannel::Push);
+    fx.add(account).await;
+
+    let LoginOutcome::NeedsDeviceApproval(step) = fx.start_login(None, "push@example.com").await
+    else {
+        panic!("expected device approval")
+    };
+    step.send_keeper_push().await.unwrap();
+    assert!(matches!(
+        step.resume().await.unwrap(),
+        LoginOutcome::NeedsDeviceApproval(_)
+    ));
+    let approved = fx.admin.approve_device("push@example.com").await.unwrap();
+    assert_eq!(approved.len(), 1);
+    assert!(approved[0].push_requested);
+
+    let outcome = step.resume().await.unwrap();
+    let device = step.device_credentials().clone();
+    session(password(outcome).await);
+
+    // Commander restarts from scratch after an approval: the device stays approved.
+    let again = fx.start_login(Some(device), "push@example.com").await;
+    assert!(matches!(again, LoginOutcome::NeedsPassword(_)), "{again:?}");
+    // Another device of the same account still needs its own approval.
+    let other = fx.start_login(None, "push@example.com").await;
+    assert!(
+        matches!(other, LoginOutcome::NeedsDeviceApproval(_)),
+        "{other:?}"
+    );
+}
+
+#[tokio::test]
+async fn totp_account_asks_for_the_code_after_the_password_and_rejects_a_wrong_one() {
+    let fx = Fixture::start().await;
+    let mut account = user("totp@example.com");
+    account.totp_secret = Some(Zeroizing::new(TOTP_SECRET.into()));
+    fx.add(account).await;
+
+    let LoginOutcome::NeedsTwoFactor(step) =
+        password(fx.start_login(None, "totp@example.com").await).await
+    else {
+        panic!("expected the second factor")
+    };
+    assert_eq!(step.channels().len(), 1);
+    let channel = step.channels()[0].clone();
+    assert_eq!(channel.kind, TwoFactorKind::Totp);
+
+    let wrong = step
+        .submit_code(&channel, "000000", TwoFactorExpiration::TwoFaExpImmediately)
+        .await
+        .unwrap_err();
+    assert_eq!(keeper_code(wrong), "invalid_totp");
+    let outcome = step
+        .submit_code(
+            &channel,
+            &current_code(),
+            TwoFactorExpiration::TwoFaExpImmediately,
+        )
+        .await
+        .unwrap();
+    let device = session(outcome).device_credentials().cloned().unwrap();
+
+    // Not remembered: the same device is asked again.
+    let next = password(fx.start_login(Some(device), "totp@example.com").await).await;
+    assert!(matches!(next, LoginOutcome::NeedsTwoFactor(_)), "{next:?}");
+}
+
+#[tokio::test]
+async fn totp_remembered_for_30_days_is_not_asked_again_on_that_device() {
+    let fx = Fixture::start().await;
+    let mut account = user("remember@example.com");
+    account.totp_secret = Some(Zeroizing::new(TOTP_SECRET.into()));
+    fx.add(account).await;
+
+    let LoginOutcome::NeedsTwoFactor(step) =
+        password(fx.start_login(None, "remember@example.com").await).await
+    else {
+        panic!("expected the second factor")
+    };
+    let channel = step.channels()[0].clone();
+    let outcome = step
+        .submit_code(
+            &channel,
+            &current_code(),
+            TwoFactorExpiration::TwoFaExp30Days,
+        )
+        .await
+        .unwrap();
+    let device = session(outcome).device_credentials().cloned().unwrap();
+
+    let again = password(fx.start_login(Some(device), "remember@example.com").await).await;
+    session(again);
+}
+
+#[tokio::test]
+async fn sso_account_is_sent_to_cloud_sso_and_logs_in_with_its_master_password() {
+    let fx = Fixture::start().await;
+    let mut account = user("sso@example.com");
+    account.sso_master_password = true;
+    fx.add(account).await;
+
+    let LoginOutcome::NeedsSso(redirect) = fx.start_login(None, "sso@example.com").await else {
+        panic!("expected an SSO redirect")
+    };
+    assert!(redirect.url.starts_with("https://") && !redirect.on_premises);
+
+    let outcome = redirect.login_with_master_password().await.unwrap();
+    let session = session(password(outcome).await);
+
+    assert_eq!(session.username(), "sso@example.com");
+    vault::sync_down(&session).await.unwrap();
+}
+
+#[tokio::test]
+async fn alternate_login_of_an_sso_account_goes_straight_to_the_alternate_salt() {
+    let fx = Fixture::start().await;
+    let mut account = user("sso2@example.com");
+    account.sso_master_password = true;
+    fx.add(account).await;
+    let options = LoginOptions {
+        alternate_password: true,
+        ..LoginOptions::default()
+    };
+
+    let outcome = auth::login_with_password(
+        &fx.transport(),
+        None,
+        "sso2@example.com",
+        PASSWORD,
+        &options,
+    )
+    .await
+    .unwrap();
+
+    session(outcome);
+}
+
+#[tokio::test]
+async fn region_redirect_moves_the_login_and_the_device_to_the_home_host() {
+    let fx = Fixture::start().await;
+    let home = format!("localhost:{}", fx.port());
+    let mut account = user("eu@example.com");
+    account.region_redirect = Some(home.clone());
+    fx.add(account).await;
+
+    let session = session(password(fx.start_login(None, "eu@example.com").await).await);
+
+    assert_eq!(session.server().host(), home);
+    let device = session.device_credentials().cloned().unwrap();
+    assert_eq!(device.server.host(), home);
+    // The device now lives on the home host: a login there needs no redirect.
+    let again = auth::start_login(
+        &fx.transport_to(&home),
+        Some(device),
+        "eu@example.com",
+        &LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(again, LoginOutcome::NeedsPassword(_)), "{again:?}");
+}
+
+#[tokio::test]
+async fn device_registered_on_another_host_is_registered_in_region_before_login() {
+    let fx = Fixture::start().await;
+    fx.add(user("plain@example.com")).await;
+    let device = auth::register_device(&fx.transport(), "test")
+        .await
+        .unwrap();
+    let localhost = fx.transport_to(&format!("localhost:{}", fx.port()));
+
+    let outcome = auth::start_login(
+        &localhost,
+        Some(device),
+        "plain@example.com",
+        &LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    session(password(outcome).await);
+}
+
+#[tokio::test]
+async fn locked_account_is_denied_as_account_locked() {
+    let fx = Fixture::start().await;
+    let mut account = user("locked@example.com");
+    account.locked = true;
+    fx.add(account).await;
+
+    let outcome = fx.start_login(None, "locked@example.com").await;
+
+    assert!(
+        matches!(
+            outcome,
+            LoginOutcome::Denied {
+                reason: LoginDenied::AccountLocked,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+}
+
+/// Logs in through every requirement of `email` (approval by push, TOTP remembered never).
+async fn full_login(fx: &Fixture, email: &str) -> Session {
+    let mut outcome = fx.start_login(None, email).await;
+    loop {
+        outcome = match outcome {
+            LoginOutcome::NeedsDeviceApproval(step) => {
+                step.send_keeper_push().await.unwrap();
+                fx.admin.approve_device(email).await.unwrap();
+                step.resume().await.unwrap()
+            }
+            LoginOutcome::NeedsPassword(step) => step.verify(PASSWORD).await.unwrap(),
+            LoginOutcome::NeedsTwoFactor(step) => {
+                let channel = step.channels()[0].clone();
+                step.submit_code(
+                    &channel,
+                    &current_code(),
+                    TwoFactorExpiration::TwoFaExpNever,
+                )
+                .await
+                .unwrap()
+            }
+            LoginOutcome::LoggedIn(session) => return *session,
+            other => panic!("unexpected step {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn persistent_login_resumes_an_added_account_without_password_approval_or_code() {
+    let fx = Fixture::start().await;
+    let mut account = user("stay@example.com");
+    account.device_approval = Some(ApprovalChannel::Email);
+    account.totp_secret = Some(Zeroizing::new(TOTP_SECRET.into()));
+    fx.add(account).await;
+    let first = full_login(&fx, "stay@example.com").await;
+    first.set_persistent_login(true).await.unwrap();
+    first.register_data_key_for_device().await.unwrap();
+    let device = first.device_credentials().cloned().unwrap();
+
+    let resumed = session(
+        auth::resume_login(&fx.transport(), device, &LoginOptions::default())
+            .await
+            .unwrap(),
+    );
+
+    assert_eq!(resumed.data_key(), first.data_key());
+    assert!(
+        resumed
+            .account_summary()
+            .settings
+            .as_ref()
+            .unwrap()
+            .persistent_login
+    );
+}
+
+#[tokio::test]
+async fn expired_sessions_are_401_and_the_clone_code_asks_for_the_password_once() {
+    let fx = Fixture::start().await;
+    fx.add(user("expire@example.com")).await;
+    let first = session(password(fx.start_login(None, "expire@example.com").await).await);
+    first.register_data_key_for_device().await.unwrap();
+    let device = first.device_credentials().cloned().unwrap();
+
+    assert_eq!(
+        fx.admin
+            .expire_sessions(Some("expire@example.com"))
+            .await
+            .unwrap(),
+        1
+    );
+
+    let error = first.execute_rest("keep_alive", None).await.unwrap_err();
+    assert!(matches!(error, TransportError::SessionExpired), "{error:?}");
+    let outcome = auth::resume_login(&fx.transport(), device, &LoginOptions::default())
+        .await
+        .unwrap();
+    let again = session(password(outcome).await);
+    let device = again.device_credentials().cloned().unwrap();
+    let resumed = auth::resume_login(&fx.transport(), device, &LoginOptions::default())
+        .await
+        .unwrap();
+    session(resumed);
+}
+
+#[tokio::test]
+async fn admin_routes_answer_404_for_an_unknown_account() {
+    let fx = Fixture::start().await;
+
+    for error in [
+        fx.admin
+            .device_approvals("ghost@example.com")
+            .await
+            .unwrap_err(),
+        fx.admin
+            .approve_device("ghost@example.com")
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(&error, AdminClientError::Refused { status: 404, code, .. } if code == "not_found"),
+            "{error:?}"
+        );
+    }
+}
+
+// ---- The real binary ----
+
+fn gw(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gw-provision"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+/// Runs the binary off the async runtime so the in-process sandbox keeps serving.
+async fn run(command: Command) -> Output {
+    let mut command = command;
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[tokio::test]
+async fn add_user_offline_then_the_served_account_logs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut command = gw(dir.path());
+    command.args([
+        "sandbox",
+        "add-user",
+        "--email",
+        "off@example.com",
+        "--password",
+        PASSWORD,
+    ]);
+    command.arg("--state").arg(&state);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output));
+
+    let sandbox = sandbox::start(SandboxOptions::new(&state)).await.unwrap();
+    let fx = Fixture {
+        admin: AdminClient::new(sandbox.descriptor()).unwrap(),
+        sandbox,
+        dir,
+    };
+    session(password(fx.start_login(None, "off@example.com").await).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_add_user_on_a_running_sandbox_says_to_use_the_descriptor() {
+    let fx = Fixture::start().await;
+    let mut command = gw(fx.dir.path());
+    command.args([
+        "sandbox",
+        "add-user",
+        "--email",
+        "x@example.com",
+        "--password",
+        PASSWORD,
+    ]);
+    command.arg("--state").arg(fx.dir.path().join("state"));
+
+    let output = run(command).await;
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("in use by a running sandbox"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        text(&output).contains("--sandbox-descriptor"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_adds_a_user_and_prints_then_approves_its_pending_email_code() {
+    let fx = Fixture::start().await;
+    let descriptor = fx.dir.path().join("descriptor.json");
+    std::fs::write(
+        &descriptor,
+        serde_json::to_string(fx.sandbox.descriptor()).unwrap(),
+    )
+    .unwrap();
+    let admin_command = |args: &[&str]| {
+        let mut command = gw(fx.dir.path());
+        command
+            .arg("--sandbox-descriptor")
+            .arg(&descriptor)
+            .args(args);
+        command
+    };
+    let added = run(admin_command(&[
+        "sandbox",
+        "add-user",
+        "--email",
+        "cli@example.com",
+        "--password",
+        PASSWORD,
+        "--device-approval",
+        "email",
+        "--totp-secret",
+        TOTP_SECRET,
+    ]))
+    .await;
+    assert!(added.status.success(), "{}", text(&added));
+    let again = run(admin_command(&[
+        "sandbox",
+        "add-user",
+        "--email",
+        "cli@example.com",
+        "--password",
+        "x",
+    ]))
+    .await;
+    assert_eq!(again.status.code(), Some(4), "{}", text(&again));
+
+    let LoginOutcome::NeedsDeviceApproval(step) = fx.start_login(None, "cli@example.com").await
+    else {
+        panic!("expected device approval")
+    };
+    step.request_email_code().await.unwrap();
+    let code = run(admin_command(&[
+        "sandbox",
+        "approve-device",
+        "--email",
+        "cli@example.com",
+        "--code-only",
+    ]))
+    .await;
+    assert!(code.status.success(), "{}", text(&code));
+    let code = String::from_utf8(code.stdout).unwrap();
+    assert_eq!(code.trim().len(), 6, "{code:?}");
+
+    let approved = run(admin_command(&[
+        "sandbox",
+        "approve-device",
+        "--email",
+        "cli@example.com",
+    ]))
+    .await;
+    assert!(approved.status.success(), "{}", text(&approved));
+    assert!(text(&approved).contains(code.trim()), "{}", text(&approved));
+    let next = password(step.resume().await.unwrap()).await;
+    assert!(matches!(next, LoginOutcome::NeedsTwoFactor(_)), "{next:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_sandbox_logs_the_email_code_and_no_other_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let descriptor_path = dir.path().join("descriptor.json");
+    let log_path = dir.path().join("serve.log");
+    let mut child = gw(dir.path())
+        .args(["-vv", "sandbox", "serve", "--state"])
+        .arg(dir.path().join("state"))
+        .arg("--descriptor")
+        .arg(&descriptor_path)
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let descriptor: sandbox::Descriptor = loop {
+        if let Some(d) = std::fs::read_to_string(&descriptor_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+        {
+            break d;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let admin = AdminClient::new(&descriptor).unwrap();
+    let mut account = user("log@example.com");
+    account.device_approval = Some(ApprovalChannel::Email);
+    account.totp_secret = Some(Zeroizing::new(TOTP_SECRET.into()));
+    admin.add_user(&account).await.unwrap();
+
+    let point = b64url_decode(&descriptor.server_public_key).unwrap();
+    let mut options = TransportOptions::new(descriptor.host.parse::<Server>().unwrap());
+    options.custom_server_key = Some((7, EcPublicKey::from_uncompressed(&point).unwrap()));
+    options.ca_cert_pem = Some(descriptor.ca_cert_pem.clone());
+    let transport = Transport::new(options).unwrap();
+    let outcome = auth::start_login(
+        &transport,
+        None,
+        "log@example.com",
+        &LoginOptions::default(),
+    )
+    .await
+    .unwrap();
+    let LoginOutcome::NeedsDeviceApproval(step) = outcome else {
+        panic!("expected device approval")
+    };
+    step.request_email_code().await.unwrap();
+    let code = admin.device_approvals("log@example.com").await.unwrap()[0]
+        .email_code
+        .clone()
+        .unwrap();
+    step.validate_email_code(&code).await.unwrap();
+    let LoginOutcome::NeedsTwoFactor(two_factor) = password(step.resume().await.unwrap()).await
+    else {
+        panic!("expected the second factor")
+    };
+    let channel = two_factor.channels()[0].clone();
+    let session = session(
+        two_factor
+            .submit_code(
+                &channel,
+                &current_code(),
+                TwoFactorExpiration::TwoFaExpNever,
+            )
+            .await
+            .unwrap(),
+    );
+    session.register_data_key_for_device().await.unwrap();
+    let clone_code = session
+        .device_credentials()
+        .and_then(|d| d.clone_code.clone())
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains(&code), "the e-mail code is logged:\n{log}");
+    let mut secrets = vec![
+        PASSWORD.to_owned(),
+        TOTP_SECRET.to_owned(),
+        descriptor.password.clone(),
+    ];
+    secrets.extend(
+        [
+            clone_code.as_bytes(),
+            session.session_token().as_bytes(),
+            session.data_key().as_bytes(),
+        ]
+        .iter()
+        .flat_map(|bytes| {
+            [
+                gw_provision::keeper::crypto::b64url_encode(bytes),
+                gw_provision::keeper::crypto::b64_std_encode(bytes),
+            ]
+        }),
+    );
+    for secret in secrets {
+        assert!(!log.contains(&secret), "a secret is in the log:\n{log}");
+    }
+}
