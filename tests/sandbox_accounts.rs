@@ -95,6 +95,44 @@ async fn device_approval_by_email_code_then_resume_reaches_the_password() {
 }
 
 #[tokio::test]
+async fn five_wrong_email_codes_void_the_code_until_a_new_one_is_requested() {
+    let fx = Fixture::start().await;
+    let mut account = user("guess@example.com");
+    account.device_approval = Some(ApprovalChannel::Email);
+    fx.add(account).await;
+    let LoginOutcome::NeedsDeviceApproval(step) = fx.start_login(None, "guess@example.com").await
+    else {
+        panic!("expected device approval")
+    };
+    step.request_email_code().await.unwrap();
+    let code = fx
+        .admin
+        .device_approvals("guess@example.com")
+        .await
+        .unwrap()[0]
+        .email_code
+        .clone()
+        .unwrap();
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+
+    for _ in 0..5 {
+        assert!(step.validate_email_code(wrong).await.is_err());
+    }
+
+    assert!(step.validate_email_code(&code).await.is_err());
+    step.request_email_code().await.unwrap();
+    let fresh = fx
+        .admin
+        .device_approvals("guess@example.com")
+        .await
+        .unwrap()[0]
+        .email_code
+        .clone()
+        .expect("a new code");
+    step.validate_email_code(&fresh).await.unwrap();
+}
+
+#[tokio::test]
 async fn keeper_push_waits_until_the_admin_route_approves_the_device() {
     let fx = Fixture::start().await;
     let mut account = user("push@example.com");

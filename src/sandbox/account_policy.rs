@@ -207,6 +207,9 @@ pub struct PendingDevice {
     /// When the code was sent, ms.
     #[serde(default)]
     pub email_code_sent_ms: i64,
+    /// Wrong codes tried against this device's code; too many void it.
+    #[serde(default)]
+    pub failed_codes: u8,
     /// Whether a Keeper Push approval was requested.
     #[serde(default)]
     pub push_requested: bool,
@@ -263,6 +266,7 @@ impl AccountPolicy {
                     device_token: device.to_vec(),
                     email_code: None,
                     email_code_sent_ms: 0,
+                    failed_codes: 0,
                     push_requested: false,
                     since_ms: now_ms(),
                 });

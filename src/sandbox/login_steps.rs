@@ -335,6 +335,7 @@ pub fn request_device_verification(shared: &Arc<Shared>, body: &[u8]) -> Result<
         if pending.live_email_code(now).is_none() {
             pending.email_code = Some(six_digits());
             pending.email_code_sent_ms = now;
+            pending.failed_codes = 0;
         }
         let code = pending.email_code.clone().unwrap_or_default();
         shared.changed();
@@ -377,6 +378,19 @@ pub fn validate_device_verification_code(
         })
         .map(|p| p.device_token.clone());
     let Some(device) = device else {
+        // Every live code of the account counts the miss; after a few the codes are void and
+        // a new e-mail must be requested, as a real server stops guessing.
+        for pending in policy
+            .pending_devices
+            .iter_mut()
+            .filter(|p| p.live_email_code(now).is_some())
+        {
+            pending.failed_codes = pending.failed_codes.saturating_add(1);
+            if pending.failed_codes >= MAX_CODE_ATTEMPTS {
+                pending.email_code = None;
+            }
+        }
+        shared.changed();
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_verification_code",
