@@ -23,7 +23,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 
 /// A FakeKeeper reachable over HTTPS, described by a sandbox-style descriptor so the binary's
@@ -190,8 +189,7 @@ fn totp_in_a_terminal_sends_the_code_and_the_chosen_remember_duration() {
 
     let mut p = double.pty(&[], &["--user", USERNAME, "login"]);
     p.expect("Remember this device?");
-    p.send(&DOWN.repeat(3)); // 30 days
-    p.send(ENTER);
+    p.choose("Remember this device forever", 3); // 30 days
     p.expect("Two-factor code");
     p.line("123456");
     p.expect("Master password for admin@example.com");
@@ -287,7 +285,7 @@ fn device_approval_by_email_code_in_a_terminal() {
     let env = [("KEEPER_PASSWORD", PASSWORD)];
     let mut p = double.pty(&env, &["--user", USERNAME, "login"]);
     p.expect("Approve this device by");
-    p.send(ENTER); // e-mail
+    p.choose("Use my two-factor code", 0); // e-mail
     p.expect("Code from the e-mail");
     p.line("000000");
     p.expect("not accepted");
@@ -311,17 +309,15 @@ fn device_approval_by_keeper_push_waits_for_the_person_then_resumes() {
     let env = [("KEEPER_PASSWORD", PASSWORD)];
     let mut p = double.pty(&env, &["--user", USERNAME, "login"]);
     p.expect("Approve this device by");
-    p.send(DOWN);
-    p.send(ENTER);
+    p.choose("Use my two-factor code", 1);
     p.expect("then press Enter");
-    p.send(ENTER); // not approved yet: asked again
+    p.line(""); // not approved yet: asked again
     p.expect("Not approved yet");
     p.expect("Approve this device by");
-    p.send(DOWN);
-    p.send(ENTER);
+    p.choose("Use my two-factor code", 1);
     p.expect("then press Enter");
     approved.store(true, Ordering::SeqCst);
-    p.send(ENTER);
+    p.line("");
     p.expect("Logged in as admin@example.com");
     assert_eq!(p.finish(), 0, "{}", p.transcript);
 }
@@ -345,8 +341,7 @@ fn sso_account_in_a_terminal_can_switch_to_its_master_password() {
     let mut p = double.pty(&env, &["--user", USERNAME, "login"]);
     p.expect("https://sso.example/login?payload=");
     p.expect("SSO login");
-    p.send(DOWN); // master password instead
-    p.send(ENTER);
+    p.choose("with the SSO master password instead", 1);
     p.expect("Logged in as admin@example.com");
     assert_eq!(p.finish(), 0, "{}", p.transcript);
     assert_eq!(double.config()["sso_master_password"], true);
@@ -381,6 +376,7 @@ fn cloud_sso_token_pasted_in_a_terminal_continues_the_login_after_sso() {
     let mut p = double.pty(&env, &["--user", USERNAME, "login"]);
     p.expect("payload=");
     p.expect("SSO login");
+    p.expect("with the SSO master password instead");
     let url_tail = p.transcript.rsplit("payload=").next().unwrap().to_owned();
     let payload: String = url_tail
         .chars()
@@ -398,6 +394,7 @@ fn cloud_sso_token_pasted_in_a_terminal_continues_the_login_after_sso() {
         }
         .encode_to_vec(),
     ));
+    std::thread::sleep(std::time::Duration::from_millis(300));
     p.send(ENTER); // paste the token
     p.expect("SSO login token");
     p.line(&token);

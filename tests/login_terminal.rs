@@ -13,9 +13,6 @@ use login_support::{
 };
 use serde_json::json;
 
-const DOWN: &str = "\x1b[B";
-const ENTER: &str = "\r";
-
 fn pty(sandbox: &ServedSandbox, home: &std::path::Path, email: &str, args: &[&str]) -> Pty {
     let mut all = vec!["--user", email];
     all.extend_from_slice(args);
@@ -29,7 +26,6 @@ fn password(p: &mut Pty) {
 }
 
 #[test]
-#[ignore = "needs the issue-5 sandbox accounts (POST /__sandbox/users)"]
 fn device_approval_by_email_code_in_a_terminal_then_no_approval_next_time() {
     let sandbox = ServedSandbox::start();
     let admin = Admin::new(&sandbox);
@@ -38,7 +34,7 @@ fn device_approval_by_email_code_in_a_terminal_then_no_approval_next_time() {
 
     let mut p = pty(&sandbox, home.path(), "approve@example.com", &["login"]);
     p.expect("Approve this device by");
-    p.send(ENTER); // e-mail me a code
+    p.choose("Use my two-factor code", 0); // e-mail me a code
     p.expect("Code from the e-mail");
     p.line(&admin.email_code("approve@example.com"));
     password(&mut p);
@@ -64,7 +60,6 @@ fn device_approval_by_email_code_in_a_terminal_then_no_approval_next_time() {
 }
 
 #[test]
-#[ignore = "needs the issue-5 sandbox accounts (POST /__sandbox/users)"]
 fn device_approval_by_keeper_push_in_a_terminal() {
     let sandbox = ServedSandbox::start();
     let admin = Admin::new(&sandbox);
@@ -73,11 +68,10 @@ fn device_approval_by_keeper_push_in_a_terminal() {
 
     let mut p = pty(&sandbox, home.path(), "push@example.com", &["login"]);
     p.expect("Approve this device by");
-    p.send(DOWN); // Keeper Push
-    p.send(ENTER);
+    p.choose("Use my two-factor code", 1); // Keeper Push
     p.expect("then press Enter");
     admin.approve_device("push@example.com");
-    p.send(ENTER);
+    p.line("");
     password(&mut p);
     p.expect("Logged in as push@example.com");
     assert_eq!(p.finish(), 0, "{}", p.transcript);
@@ -85,7 +79,6 @@ fn device_approval_by_keeper_push_in_a_terminal() {
 }
 
 #[test]
-#[ignore = "needs the issue-5 sandbox accounts (POST /__sandbox/users)"]
 fn totp_in_a_terminal_and_remembering_the_device_skips_it_next_time() {
     let sandbox = ServedSandbox::start();
     let secret = "JBSWY3DPEHPK3PXP";
@@ -93,18 +86,15 @@ fn totp_in_a_terminal_and_remembering_the_device_skips_it_next_time() {
     let home = tempfile::tempdir().unwrap();
 
     let mut p = pty(&sandbox, home.path(), "totp@example.com", &["login"]);
-    // The server may ask for the password before or after the second factor.
-    loop {
-        match p.expect_any(&["Master password for", "Remember this device?"]) {
-            0 => p.line(PASSWORD),
-            _ => break,
-        }
+    // The server may ask for the password before or after the second factor. ("? " marks an
+    // open prompt; a finished one is repeated with "✔ ".)
+    while p.expect_any(&["? Master password for", "? Remember this device?"]) == 0 {
+        p.line(PASSWORD);
     }
-    p.send(&DOWN.repeat(3)); // 30 days
-    p.send(ENTER);
+    p.choose("Remember this device forever", 3); // 30 days
     p.expect("Two-factor code");
     p.line(&totp_now(secret));
-    if p.expect_any(&["Master password for", "Logged in as totp@example.com"]) == 0 {
+    if p.expect_any(&["? Master password for", "Logged in as totp@example.com"]) == 0 {
         p.line(PASSWORD);
         p.expect("Logged in as totp@example.com");
     }
@@ -126,7 +116,6 @@ fn totp_in_a_terminal_and_remembering_the_device_skips_it_next_time() {
 }
 
 #[test]
-#[ignore = "needs the issue-5 sandbox accounts (POST /__sandbox/users)"]
 fn sso_user_picks_the_master_password_in_a_terminal() {
     let sandbox = ServedSandbox::start();
     Admin::new(&sandbox).add_user("sso@example.com", json!({"sso_master_password": true}));
@@ -134,8 +123,7 @@ fn sso_user_picks_the_master_password_in_a_terminal() {
 
     let mut p = pty(&sandbox, home.path(), "sso@example.com", &["login"]);
     p.expect("SSO login");
-    p.send(DOWN); // the master password instead of the token
-    p.send(ENTER);
+    p.choose("with the SSO master password instead", 1);
     password(&mut p);
     p.expect("Logged in as sso@example.com");
     assert_eq!(p.finish(), 0, "{}", p.transcript);
@@ -146,7 +134,6 @@ fn sso_user_picks_the_master_password_in_a_terminal() {
 }
 
 #[test]
-#[ignore = "needs the issue-5 sandbox accounts (POST /__sandbox/users)"]
 fn expired_session_asks_for_the_password_in_the_wizard_then_provisions() {
     let sandbox = ServedSandbox::start();
     let admin = Admin::new(&sandbox);
@@ -170,7 +157,7 @@ fn expired_session_asks_for_the_password_in_the_wizard_then_provisions() {
     p.expect("Gateway name");
     p.line("g-1");
     p.expect("New or existing gateway?");
-    p.send(ENTER);
+    p.choose("Existing gateway", 0);
     p.expect("Go ahead?");
     p.send("y");
     p.expect("sudo bash -s -- --token");

@@ -5,6 +5,9 @@
 
 use crate::common::{gw, ServedSandbox};
 use assert_cmd::cargo::cargo_bin;
+use gw_provision::keeper::auth::{self, DeviceCredentials, LoginOptions, LoginOutcome};
+use gw_provision::keeper::crypto::{b64url_decode, b64url_encode, EcPublicKey};
+use gw_provision::keeper::transport::{Transport, TransportOptions};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use std::io::Read;
@@ -42,11 +45,6 @@ impl Admin {
             .json(&body)
             .send()
             .expect("admin route");
-        assert_ne!(
-            response.status().as_u16(),
-            404,
-            "the sandbox has no /__sandbox/{route} yet (issue 5, sandbox side)"
-        );
         response
     }
 
@@ -99,6 +97,70 @@ impl Admin {
     pub fn expire_sessions(&self, email: &str) {
         let response = self.post("expire-sessions", json!({ "email": email }));
         assert!(response.status().is_success(), "expire sessions of {email}");
+    }
+}
+
+/// Logs `email` in with the library (approving the device by push when asked) and enables
+/// persistent login, as a Commander user who ran `this-device persistent-login on` would have.
+pub fn library_device(sandbox: &ServedSandbox, email: &str, password: &str) -> DeviceCredentials {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let descriptor = &sandbox.descriptor;
+    let key = b64url_decode(descriptor["server_public_key"].as_str().unwrap()).unwrap();
+    let mut options = TransportOptions::new(descriptor["host"].as_str().unwrap().parse().unwrap());
+    options.custom_server_key = Some((
+        descriptor["server_key_id"].as_i64().unwrap() as i32,
+        EcPublicKey::from_uncompressed(&key).unwrap(),
+    ));
+    options.ca_cert_pem = Some(descriptor["ca_cert_pem"].as_str().unwrap().to_owned());
+    let transport = Transport::new(options).unwrap();
+    let mut outcome = runtime
+        .block_on(auth::start_login(
+            &transport,
+            None,
+            email,
+            &LoginOptions::default(),
+        ))
+        .unwrap();
+    loop {
+        outcome = match outcome {
+            LoginOutcome::NeedsDeviceApproval(step) => {
+                runtime.block_on(step.send_keeper_push()).unwrap();
+                Admin::new(sandbox).approve_device(email);
+                runtime.block_on(step.resume()).unwrap()
+            }
+            LoginOutcome::NeedsPassword(step) => runtime.block_on(step.verify(password)).unwrap(),
+            LoginOutcome::LoggedIn(session) => {
+                runtime
+                    .block_on(session.set_persistent_login(true))
+                    .unwrap();
+                runtime
+                    .block_on(session.register_data_key_for_device())
+                    .unwrap();
+                return session.device_credentials().unwrap().clone();
+            }
+            other => panic!("unexpected login step {other:?}"),
+        }
+    }
+}
+
+/// A config.json as Commander writes it, with keys gw-provision does not know.
+pub fn write_commander_config(path: &Path, device: &DeviceCredentials) {
+    let config = json!({
+        "server": device.server.host(),
+        "user": device.username,
+        "device_token": b64url_encode(device.device_token.as_bytes()),
+        "private_key": b64url_encode(&device.device_private_key.to_bytes()),
+        "clone_code": b64url_encode(device.clone_code.as_ref().unwrap().as_bytes()),
+        "debug": false,
+        "logout_timer": 60,
+        "commands": ["sync-down"],
+        "proxy": null
+    });
+    std::fs::write(path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o640)).unwrap();
     }
 }
 
@@ -313,13 +375,26 @@ impl Pty {
             .expect("one of the texts matched")
     }
 
+    /// Picks the item `downs` rows below the first in a menu whose last item is `last_item`:
+    /// waits for the menu to be drawn and to read keys (keys typed before that may be lost).
+    pub fn choose(&mut self, last_item: &str, downs: usize) {
+        self.expect(last_item);
+        std::thread::sleep(Duration::from_millis(300));
+        for _ in 0..downs {
+            self.send("\x1b[B");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.send("\r");
+    }
+
     /// Types `text` (no Enter).
     pub fn send(&mut self, text: &str) {
         self.session.send(text).expect("send");
     }
 
-    /// Types `text` and Enter.
+    /// Types `text` and Enter, once the prompt had a moment to start reading.
     pub fn line(&mut self, text: &str) {
+        std::thread::sleep(Duration::from_millis(150));
         self.session.send(text).expect("send");
         self.session.send("\r").expect("send enter");
     }
@@ -383,7 +458,7 @@ impl Secrets {
     }
 
     /// Adds the device key and clone code of a saved config.
-    pub fn from_config(&mut self, path: &Path) {
+    pub fn learn_config(&mut self, path: &Path) {
         use gw_provision::keeper::crypto::b64url_decode;
         let Ok(text) = std::fs::read_to_string(path) else {
             return;
@@ -397,7 +472,7 @@ impl Secrets {
     }
 
     /// Adds every session token and data key in the sandbox's state file.
-    pub fn from_sandbox_state(&mut self, sandbox: &ServedSandbox) -> usize {
+    pub fn learn_sandbox_state(&mut self, sandbox: &ServedSandbox) -> usize {
         use gw_provision::keeper::crypto::b64url_decode;
         let path = sandbox.dir.path().join("state").join("state.json");
         let state: Value =
