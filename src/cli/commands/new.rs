@@ -7,7 +7,7 @@ use crate::cli::output;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
-use crate::provision::{self, Action, Name, Progress, ProvisionInputs, StepKind, TargetOs};
+use crate::provision::{self, Name, Progress, ProvisionInputs, StepKind, TargetOs};
 
 /// Demo defaults for `--sandbox`, the newcomer's first run.
 const DEMO_FOLDER: &str = "Gateway Lab";
