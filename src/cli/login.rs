@@ -171,9 +171,17 @@ async fn answer_two_factor(
             }
         }
         TwoFactorKind::Sms => {
-            step.send_push(&channel, TwoFactorPushType::TwoFaPushSms)
-                .await?;
-            eprintln!("A code was sent by text message.");
+            // As in Commander: a failed send still lets a code already received be typed.
+            match step
+                .send_push(&channel, TwoFactorPushType::TwoFaPushSms)
+                .await
+            {
+                Ok(()) => eprintln!("A code was sent by text message."),
+                Err(AuthError::Transport(e)) if e.is_connection_error() => {
+                    return Err(AuthError::Transport(e).into())
+                }
+                Err(e) => eprintln!("The text message could not be sent ({e})."),
+            }
         }
         _ => {}
     }
