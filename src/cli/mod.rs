@@ -93,8 +93,11 @@ pub fn main() -> ExitCode {
 }
 
 fn report(error: CliError) -> ExitCode {
+    // A prompt or spinner interrupted mid-draw may have hidden the cursor.
     let term = console::Term::stderr();
-    let _ = term.show_cursor();
+    if term.is_term() {
+        let _ = term.show_cursor();
+    }
     eprintln!(
         "{} {}",
         console::style("error:").red().bold(),
