@@ -1,5 +1,6 @@
 //! `gw-provision sandbox serve` as a process: SIGTERM shuts it down cleanly, and `kill -9` after
-//! an acknowledged change loses nothing and corrupts nothing.
+//! an acknowledged change loses nothing and corrupts nothing. Unix only: it sends POSIX signals.
+#![cfg(unix)]
 
 mod sandbox_support;
 
