@@ -47,6 +47,7 @@ struct SsoCloudRequest {
 
 /// `SsoCloud.SsoCloudResponse`, what the pasted token decrypts to.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub(crate) struct SsoCloudResponse {
     #[prost(string, tag = "1")]
     pub command: String,
@@ -65,6 +66,12 @@ pub(crate) struct SsoCloudResponse {
     #[prost(string, tag = "8")]
     pub error_token: String,
 }
+
+crate::keeper::proto::redacted_debug!(SsoCloudResponse {
+    command,
+    email,
+    provider_name
+});
 
 /// `REDIRECT_CLOUD_SSO` / `REDIRECT_ONSITE_SSO`: the account signs in at its identity provider.
 #[derive(Clone)]

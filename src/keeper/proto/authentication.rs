@@ -35,6 +35,7 @@ pub struct ApiRequest {
 
 /// Inner request, AES-GCM under the transmission key: endpoint body plus session token.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct ApiRequestPayload {
     #[prost(bytes = "vec", tag = "1")]
     pub payload: Vec<u8>,
@@ -45,6 +46,8 @@ pub struct ApiRequestPayload {
     #[prost(int32, tag = "4")]
     pub api_version: i32,
 }
+
+redacted_debug!(ApiRequestPayload { api_version });
 
 /// Hybrid (ECDH + ML-KEM) wrapping of the transmission key, used with QRC key ids 107/124/136.
 #[derive(Clone, PartialEq, ::prost::Message)]

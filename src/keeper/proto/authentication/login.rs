@@ -64,6 +64,7 @@ pub struct DeviceUpdateRequest {
 
 /// `authentication/start_login` body: starts or resumes a Login v3 flow.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct StartLoginRequest {
     #[prost(bytes = "vec", tag = "1")]
     pub encrypted_device_token: Vec<u8>,
@@ -93,8 +94,17 @@ pub struct StartLoginRequest {
     pub from_session_token: Vec<u8>,
 }
 
+redacted_debug!(StartLoginRequest {
+    username,
+    client_version,
+    login_type,
+    login_method,
+    force_new_login
+});
+
 /// Reply of `start_login` / `validate_auth_hash`: the login state and what the next step needs.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct LoginResponse {
     #[prost(enumeration = "LoginState", tag = "1")]
     pub login_state: i32,
@@ -133,6 +143,17 @@ pub struct LoginResponse {
     #[prost(bytes = "vec", tag = "18")]
     pub client_key: Vec<u8>,
 }
+
+redacted_debug!(LoginResponse {
+    login_state,
+    primary_username,
+    encrypted_data_key_type,
+    session_token_type,
+    message,
+    url,
+    channels,
+    salt
+});
 
 /// Password salt and iteration count offered for the auth-hash step.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -176,6 +197,7 @@ pub struct TwoFactorChannelInfo {
 
 /// `authentication/validate_auth_hash` body: proves knowledge of the master password.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct ValidateAuthHashRequest {
     #[prost(enumeration = "PasswordMethod", tag = "1")]
     pub password_method: i32,
@@ -185,8 +207,11 @@ pub struct ValidateAuthHashRequest {
     pub encrypted_login_token: Vec<u8>,
 }
 
+redacted_debug!(ValidateAuthHashRequest { password_method });
+
 /// `authentication/2fa_send_push` body: asks the server to push or text a code.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct TwoFactorSendPushRequest {
     #[prost(bytes = "vec", tag = "1")]
     pub encrypted_login_token: Vec<u8>,
@@ -198,8 +223,14 @@ pub struct TwoFactorSendPushRequest {
     pub expire_in: i32,
 }
 
+redacted_debug!(TwoFactorSendPushRequest {
+    push_type,
+    expire_in
+});
+
 /// `authentication/2fa_validate` body: submits a second-factor code.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct TwoFactorValidateRequest {
     #[prost(bytes = "vec", tag = "1")]
     pub encrypted_login_token: Vec<u8>,
@@ -215,12 +246,20 @@ pub struct TwoFactorValidateRequest {
     pub challenge_token: Vec<u8>,
 }
 
+redacted_debug!(TwoFactorValidateRequest {
+    value_type,
+    expire_in
+});
+
 /// Reply of `2fa_validate`: the login token to resume with.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct TwoFactorValidateResponse {
     #[prost(bytes = "vec", tag = "1")]
     pub encrypted_login_token: Vec<u8>,
 }
+
+redacted_debug!(TwoFactorValidateResponse {});
 
 /// `request_device_verification` / `request_device_admin_approval` body.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -254,6 +293,7 @@ pub struct DeviceVerificationResponse {
 
 /// `validate_device_verification_code` body: the emailed device approval code.
 #[derive(Clone, PartialEq, ::prost::Message)]
+#[prost(skip_debug)]
 pub struct ValidateDeviceVerificationCodeRequest {
     #[prost(string, tag = "1")]
     pub username: String,
@@ -266,6 +306,11 @@ pub struct ValidateDeviceVerificationCodeRequest {
     #[prost(bytes = "vec", tag = "5")]
     pub encrypted_device_token: Vec<u8>,
 }
+
+redacted_debug!(ValidateDeviceVerificationCodeRequest {
+    username,
+    client_version
+});
 
 /// `register_encrypted_data_key_for_device` body: enables persistent login on this device.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -283,4 +328,47 @@ pub struct UserSettingRequest {
     pub setting: String,
     #[prost(string, tag = "2")]
     pub value: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_login_messages_shows_no_token_clone_code_hash_or_code() {
+        let secret = vec![0xAB; 16];
+        let response = LoginResponse {
+            primary_username: "user@example.com".into(),
+            encrypted_login_token: secret.clone(),
+            encrypted_session_token: secret.clone(),
+            clone_code: secret.clone(),
+            encrypted_data_key: secret.clone(),
+            ..Default::default()
+        };
+        let start = StartLoginRequest {
+            encrypted_login_token: secret.clone(),
+            clone_code: secret.clone(),
+            from_session_token: secret.clone(),
+            ..Default::default()
+        };
+        let hash = ValidateAuthHashRequest {
+            auth_response: secret.clone(),
+            ..Default::default()
+        };
+        let code = TwoFactorValidateRequest {
+            value: "913577".into(),
+            ..Default::default()
+        };
+        let email_code = ValidateDeviceVerificationCodeRequest {
+            verification_code: "K7Q2XW".into(),
+            ..Default::default()
+        };
+        let text = format!("{response:?} {start:?} {hash:?} {code:?} {email_code:?}");
+        assert!(text.contains("user@example.com"), "{text}");
+        assert!(!text.contains("171"), "{text}"); // 0xAB as a Vec<u8> element
+        assert!(
+            !text.contains("913577") && !text.contains("K7Q2XW"),
+            "{text}"
+        );
+    }
 }
