@@ -113,8 +113,11 @@ impl StateStore {
     pub fn write_state(&self, state: &State) -> Result<(), PersistError> {
         let temp = self.dir.join(TEMP_FILE);
         let path = self.dir.join(STATE_FILE);
+        // A leftover temp file keeps its own mode (and could be a link): start from a fresh one,
+        // so the mode below applies.
+        let _ = std::fs::remove_file(&temp);
         let mut options = OpenOptions::new();
-        options.create(true).write(true).truncate(true);
+        options.create_new(true).write(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options.open(&temp).map_err(io_err(&temp))?;
@@ -236,6 +239,23 @@ mod tests {
         drop(StateStore::open(dir.path()).unwrap());
         std::fs::write(dir.path().join(TEMP_FILE), b"{\"format\":1, torn").unwrap();
         StateStore::open(dir.path()).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn state_file_is_0600_even_over_a_world_readable_leftover_temp_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, state) = StateStore::open(dir.path()).unwrap();
+        let temp = dir.path().join(TEMP_FILE);
+        std::fs::write(&temp, b"torn").unwrap();
+        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644)).unwrap();
+        store.write_state(&state).unwrap();
+        let mode = std::fs::metadata(dir.path().join(STATE_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
