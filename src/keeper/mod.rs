@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod ksm;
 pub mod pam;
 pub mod proto;
+mod refusal;
 pub mod server;
 pub mod transport;
 pub mod uid;

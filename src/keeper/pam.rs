@@ -6,9 +6,9 @@ use crate::keeper::crypto::{b64_std_decode, b64url_decode};
 use crate::keeper::proto::pam::{
     PamController, PamControllersResponse, PamGenericUidRequest, PamRemoveControllerResponse,
 };
+use crate::keeper::refusal::Failure;
 use crate::keeper::transport::TransportError;
 use crate::keeper::uid::Uid;
-use crate::keeper::vault::{keeper_refusal_kind, RefusalKind};
 
 /// Why a PAM call failed; carries Keeper's code and message, never keys or tokens.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +16,7 @@ use crate::keeper::vault::{keeper_refusal_kind, RefusalKind};
 pub enum PamError {
     /// The request never got a Keeper answer (network, TLS, session, throttling, …).
     #[error(transparent)]
-    Transport(#[from] TransportError),
+    Transport(TransportError),
     /// Keeper refused the call with this code and message.
     #[error("Keeper refused the request: {code}: {message}")]
     Refused {
@@ -79,10 +79,7 @@ fn decode_device_token(text: &str) -> Vec<u8> {
 
 /// Lists every gateway the user can see.
 pub async fn get_controllers(session: &Session) -> Result<Vec<Gateway>, PamError> {
-    let body = session
-        .execute_rest("pam/get_controllers", None)
-        .await
-        .map_err(classify)?;
+    let body = session.execute_rest("pam/get_controllers", None).await?;
     let response = <PamControllersResponse as prost::Message>::decode(body.as_slice())
         .map_err(|e| TransportError::BadResponse(format!("pam/get_controllers: {e}")))?;
     Ok(response
@@ -105,8 +102,7 @@ pub async fn remove_controller(session: &Session, uid: &Uid) -> Result<(), PamEr
     };
     let response: PamRemoveControllerResponse = session
         .execute_proto("pam/remove_controller", &request)
-        .await
-        .map_err(classify)?;
+        .await?;
     check_removal(uid, &response)
 }
 
@@ -125,15 +121,16 @@ pub fn check_removal(uid: &Uid, response: &PamRemoveControllerResponse) -> Resul
     }
 }
 
-fn classify(error: TransportError) -> PamError {
-    match error {
-        TransportError::Keeper { code, message, .. } => {
-            match keeper_refusal_kind(&code, &message) {
-                RefusalKind::NotFound => PamError::NotFound(message),
-                RefusalKind::Conflict | RefusalKind::Other => PamError::Refused { code, message },
+impl From<TransportError> for PamError {
+    /// Lifts Keeper's refusals out of the transport error; PAM has no "already exists".
+    fn from(error: TransportError) -> Self {
+        match Failure::from(error) {
+            Failure::Transport(error) => PamError::Transport(error),
+            Failure::NotFound(message) => PamError::NotFound(message),
+            Failure::Conflict { code, message } | Failure::Refused { code, message } => {
+                PamError::Refused { code, message }
             }
         }
-        other => PamError::Transport(other),
     }
 }
 

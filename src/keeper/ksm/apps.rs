@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{classify, KsmError};
+use super::KsmError;
 use crate::keeper::auth::Session;
 use crate::keeper::crypto::{aes_gcm_encrypt, AesKey};
 use crate::keeper::proto::authentication::{
@@ -62,8 +62,7 @@ pub async fn add_application(session: &Session, title: &str) -> Result<Applicati
     let request = application_add_request(&app.uid, &app.key, title, session.data_key(), now_ms());
     session
         .execute_proto::<_, ()>("vault/application_add", &request)
-        .await
-        .map_err(classify)?;
+        .await?;
     Ok(app)
 }
 
@@ -183,8 +182,7 @@ pub async fn get_app_info(session: &Session, app: &Uid) -> Result<AppInfo, KsmEr
     };
     let response: GetAppInfoResponse = session
         .execute_proto("vault/get_app_info", &request)
-        .await
-        .map_err(classify)?;
+        .await?;
     match response
         .app_info
         .iter()
@@ -221,8 +219,7 @@ pub struct ApplicationSummary {
 pub async fn list_applications(session: &Session) -> Result<Vec<ApplicationSummary>, KsmError> {
     let body = session
         .execute_rest("vault/get_applications_summary", None)
-        .await
-        .map_err(classify)?;
+        .await?;
     let response = <GetApplicationsSummaryResponse as prost::Message>::decode(body.as_slice())
         .map_err(|e| KsmError::BadResponse(format!("get_applications_summary: {e}")))?;
     Ok(response

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::apps::now_ms;
 use super::token::OneTimeToken;
-use super::{classify, KsmError};
+use super::KsmError;
 use crate::keeper::auth::Session;
 use crate::keeper::crypto::aes_gcm_encrypt;
 use crate::keeper::proto::authentication::{AddAppClientRequest, Device, RemoveAppClientsRequest};
@@ -81,8 +81,7 @@ pub async fn add_gateway_client(
     let request = add_app_client_request(app, &token, name, expires_on_ms);
     let device: Device = session
         .execute_proto("vault/app_client_add", &request)
-        .await
-        .map_err(classify)?;
+        .await?;
     if device.encrypted_device_token.is_empty() {
         // Commander cannot build a token from such a reply either (peer-call-sequences.md §2.5).
         return Err(KsmError::BadResponse(
@@ -113,5 +112,5 @@ pub async fn remove_clients(
     session
         .execute_proto::<_, ()>("vault/app_client_remove", &request)
         .await
-        .map_err(classify)
+        .map_err(KsmError::from)
 }

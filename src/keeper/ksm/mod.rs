@@ -25,8 +25,8 @@ pub use shares::{app_share_add_request, remove_shares, share_folder};
 pub use token::{OneTimeToken, TokenError};
 
 use crate::keeper::crypto::CryptoError;
+use crate::keeper::refusal::Failure;
 use crate::keeper::transport::TransportError;
-use crate::keeper::vault::{keeper_refusal_kind, RefusalKind};
 
 /// Why a KSM call failed; carries Keeper's code and message, never keys or tokens.
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +34,7 @@ use crate::keeper::vault::{keeper_refusal_kind, RefusalKind};
 pub enum KsmError {
     /// The request never got a Keeper answer (network, TLS, session, throttling, …).
     #[error(transparent)]
-    Transport(#[from] TransportError),
+    Transport(TransportError),
     /// Keeper refused the call with this code and message.
     #[error("Keeper refused the request: {code}: {message}")]
     Refused {
@@ -66,16 +66,14 @@ pub enum KsmError {
     Config(#[from] ConfigError),
 }
 
-/// Lifts Keeper's refusals out of the transport error, so callers match on one place.
-pub(crate) fn classify(error: TransportError) -> KsmError {
-    match error {
-        TransportError::Keeper { code, message, .. } => {
-            match keeper_refusal_kind(&code, &message) {
-                RefusalKind::Conflict => KsmError::Conflict(message),
-                RefusalKind::NotFound => KsmError::NotFound(message),
-                RefusalKind::Other => KsmError::Refused { code, message },
-            }
+impl From<TransportError> for KsmError {
+    /// Lifts Keeper's refusals out of the transport error, so callers match on one place.
+    fn from(error: TransportError) -> Self {
+        match Failure::from(error) {
+            Failure::Transport(error) => KsmError::Transport(error),
+            Failure::Conflict { message, .. } => KsmError::Conflict(message),
+            Failure::NotFound(message) => KsmError::NotFound(message),
+            Failure::Refused { code, message } => KsmError::Refused { code, message },
         }
-        other => KsmError::Transport(other),
     }
 }

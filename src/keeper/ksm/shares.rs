@@ -1,7 +1,7 @@
 //! Sharing a shared folder with a KSM application (`vault/app_share_add`, `vault/app_share_remove`).
 //! Facts: protocol-vault-ksm-gateway.md §3.1; peer-call-sequences.md §2.3.
 
-use super::{classify, KsmError};
+use super::KsmError;
 use crate::keeper::auth::Session;
 use crate::keeper::crypto::aes_gcm_encrypt;
 use crate::keeper::proto::authentication::{
@@ -54,7 +54,7 @@ pub async fn share_folder(
             tracing::debug!(app = %app.uid, folder = %folder.uid, "share already exists");
             Ok(())
         }
-        Err(error) => Err(classify(error)),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -67,7 +67,7 @@ pub async fn remove_shares(session: &Session, app: &Uid, secrets: &[Uid]) -> Res
     session
         .execute_proto::<_, ()>("vault/app_share_remove", &request)
         .await
-        .map_err(classify)
+        .map_err(KsmError::from)
 }
 
 fn is_duplicate_share(error: &TransportError) -> bool {

@@ -10,6 +10,7 @@ pub mod sync;
 use crate::keeper::auth::Session;
 use crate::keeper::crypto::AesKey;
 use crate::keeper::proto::vault::{SyncDownRequest, SyncDownResponse};
+use crate::keeper::refusal::Failure;
 use crate::keeper::transport::TransportError;
 use crate::keeper::uid::Uid;
 
@@ -51,15 +52,11 @@ pub enum VaultError {
 impl From<TransportError> for VaultError {
     /// Lifts Keeper's refusals out of the transport error, so callers match on one place.
     fn from(error: TransportError) -> Self {
-        match error {
-            TransportError::Keeper { code, message, .. } => {
-                match keeper_refusal_kind(&code, &message) {
-                    RefusalKind::Conflict => VaultError::Conflict(message),
-                    RefusalKind::NotFound => VaultError::NotFound(message),
-                    RefusalKind::Other => VaultError::Refused { code, message },
-                }
-            }
-            other => VaultError::Transport(other),
+        match Failure::from(error) {
+            Failure::Transport(error) => VaultError::Transport(error),
+            Failure::Conflict { message, .. } => VaultError::Conflict(message),
+            Failure::NotFound(message) => VaultError::NotFound(message),
+            Failure::Refused { code, message } => VaultError::Refused { code, message },
         }
     }
 }
@@ -164,28 +161,5 @@ impl VaultSnapshot {
     /// The application with this UID.
     pub fn application(&self, uid: &Uid) -> Option<&Application> {
         self.applications.iter().find(|app| app.uid == *uid)
-    }
-}
-
-/// How the CLI should read a Keeper refusal.
-pub(crate) enum RefusalKind {
-    /// Duplicate / already exists.
-    Conflict,
-    /// Unknown UID or object.
-    NotFound,
-    /// Anything else: permission, licence, validation.
-    Other,
-}
-
-/// Keeper's codes are not documented; these are the spellings its clients test for.
-pub(crate) fn keeper_refusal_kind(code: &str, message: &str) -> RefusalKind {
-    let code = code.to_ascii_lowercase();
-    let message = message.to_ascii_lowercase();
-    if code.contains("exists") || code.contains("duplicate") || message.starts_with("duplicate") {
-        RefusalKind::Conflict
-    } else if code.contains("not_found") {
-        RefusalKind::NotFound
-    } else {
-        RefusalKind::Other
     }
 }
