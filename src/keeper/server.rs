@@ -196,8 +196,14 @@ impl FromStr for Server {
             }
             None => trimmed,
         };
-        if netloc.contains('@') {
-            return Err(ServerParseError::HasUserInfo(text.to_owned()));
+        if let Some((_, host)) = netloc.rsplit_once('@') {
+            // The user info may hold a password: never echo it.
+            let scheme = trimmed.split_once("://").map_or("", |(scheme, _)| scheme);
+            let shown = match scheme {
+                "" => format!("<user info>@{host}"),
+                scheme => format!("{scheme}://<user info>@{host}"),
+            };
+            return Err(ServerParseError::HasUserInfo(shown));
         }
         // Without a scheme a path is ambiguous (a typo? a proxy prefix?): refuse it.
         if netloc.contains(['/', '?', '#']) {
@@ -376,10 +382,12 @@ mod tests {
             "host\u{7}.com".parse::<Server>(),
             Err(ServerParseError::InvalidCharacters(_))
         ));
-        assert!(matches!(
-            "https://user:pw@keepersecurity.com".parse::<Server>(),
-            Err(ServerParseError::HasUserInfo(_))
-        ));
+        let error = "https://h:hunter2@keepersecurity.com/vault"
+            .parse::<Server>()
+            .unwrap_err();
+        assert!(matches!(error, ServerParseError::HasUserInfo(_)));
+        assert!(!format!("{error} {error:?}").contains("hunter2"), "{error}");
+        assert!(error.to_string().contains("keepersecurity.com"), "{error}");
         assert!(matches!(
             "https:///vault".parse::<Server>(),
             Err(ServerParseError::InvalidHost(_))
