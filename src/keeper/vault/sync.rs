@@ -250,16 +250,16 @@ impl SyncBuilder {
                 .then(|| aes_gcm_decrypt(&team_key, &team.ecc_private_key))
                 .and_then(Result::ok)
                 .and_then(|raw| EcPrivateKey::from_bytes(&zeroize::Zeroizing::new(raw)).ok());
-            let team_keys = TeamKeys {
-                key: &team_key,
-                rsa: team_rsa.as_ref(),
-                ecc: team_ecc.as_ref(),
+            let team_keys = VaultKeys {
+                data_key: &team_key,
+                rsa_private_key: team_rsa.as_ref(),
+                ecc_private_key: team_ecc.as_ref(),
             };
             for (sf_uid, wrapped) in &team.shared_folder_keys {
                 if out.contains_key(sf_uid) {
                     continue;
                 }
-                match team_keys.decrypt(wrapped) {
+                match decrypt_account_key(wrapped, &team_keys) {
                     Ok(key) => {
                         out.insert(*sf_uid, key);
                     }
@@ -313,19 +313,6 @@ struct AppData {
     kind: String,
 }
 
-/// The decrypted keys of one team.
-struct TeamKeys<'a> {
-    key: &'a AesKey,
-    rsa: Option<&'a RsaPrivateKey>,
-    ecc: Option<&'a EcPrivateKey>,
-}
-
-impl TeamKeys<'_> {
-    fn decrypt(&self, wrapped: &WrappedKey) -> Result<AesKey, CryptoError> {
-        unwrap_key(wrapped, self.key, self.rsa, self.ecc, false)
-    }
-}
-
 /// Decrypts a key wrapped for the account (shared folder, team or record key) by its
 /// `RecordKeyType` number: 1 CBC / 3 GCM with the data key, 2 RSA, 4 ECIES with the ECC key.
 pub fn decrypt_keeper_key(
@@ -333,27 +320,11 @@ pub fn decrypt_keeper_key(
     key_type: i32,
     keys: &VaultKeys<'_>,
 ) -> Result<AesKey, CryptoError> {
-    let wrapped = WrappedKey {
-        bytes: encrypted.to_vec(),
-        key_type,
-    };
-    unwrap_key(
-        &wrapped,
-        keys.data_key,
-        keys.rsa_private_key,
-        keys.ecc_private_key,
-        false,
-    )
+    unwrap_key(encrypted, key_type, keys, false)
 }
 
 fn decrypt_account_key(wrapped: &WrappedKey, keys: &VaultKeys<'_>) -> Result<AesKey, CryptoError> {
-    unwrap_key(
-        wrapped,
-        keys.data_key,
-        keys.rsa_private_key,
-        keys.ecc_private_key,
-        false,
-    )
+    unwrap_key(&wrapped.bytes, wrapped.key_type, keys, false)
 }
 
 /// Shared folder keys of an unknown type fall back to CBC with the data key, like Commander.
@@ -361,34 +332,31 @@ fn decrypt_shared_folder_key(
     wrapped: &WrappedKey,
     keys: &VaultKeys<'_>,
 ) -> Result<AesKey, CryptoError> {
-    unwrap_key(
-        wrapped,
-        keys.data_key,
-        keys.rsa_private_key,
-        keys.ecc_private_key,
-        true,
-    )
+    unwrap_key(&wrapped.bytes, wrapped.key_type, keys, true)
 }
 
+/// `keys` are the account's keys, or a team's (its team key in the `data_key` place).
 fn unwrap_key(
-    wrapped: &WrappedKey,
-    symmetric: &AesKey,
-    rsa: Option<&RsaPrivateKey>,
-    ecc: Option<&EcPrivateKey>,
+    encrypted: &[u8],
+    key_type: i32,
+    keys: &VaultKeys<'_>,
     cbc_fallback: bool,
 ) -> Result<AesKey, CryptoError> {
-    let plain = match RecordKeyType::try_from(wrapped.key_type) {
-        Ok(RecordKeyType::EncryptedByDataKey) => aes_cbc_decrypt(symmetric, &wrapped.bytes)?,
+    let symmetric = keys.data_key;
+    let plain = match RecordKeyType::try_from(key_type) {
+        Ok(RecordKeyType::EncryptedByDataKey) => aes_cbc_decrypt(symmetric, encrypted)?,
         Ok(RecordKeyType::EncryptedByPublicKey) => rsa_decrypt(
-            rsa.ok_or(CryptoError::InvalidKey("missing RSA private"))?,
-            &wrapped.bytes,
+            keys.rsa_private_key
+                .ok_or(CryptoError::InvalidKey("missing RSA private"))?,
+            encrypted,
         )?,
-        Ok(RecordKeyType::EncryptedByDataKeyGcm) => aes_gcm_decrypt(symmetric, &wrapped.bytes)?,
+        Ok(RecordKeyType::EncryptedByDataKeyGcm) => aes_gcm_decrypt(symmetric, encrypted)?,
         Ok(RecordKeyType::EncryptedByPublicKeyEcc) => ecies_decrypt(
-            ecc.ok_or(CryptoError::InvalidKey("missing ECC private"))?,
-            &wrapped.bytes,
+            keys.ecc_private_key
+                .ok_or(CryptoError::InvalidKey("missing ECC private"))?,
+            encrypted,
         )?,
-        _ if cbc_fallback => aes_cbc_decrypt(symmetric, &wrapped.bytes)?,
+        _ if cbc_fallback => aes_cbc_decrypt(symmetric, encrypted)?,
         _ => return Err(CryptoError::InvalidKey("unsupported key type")),
     };
     AesKey::from_slice(&zeroize::Zeroizing::new(plain))
