@@ -205,9 +205,13 @@ impl AccountConfig {
             origin: origin.clone(),
             detail: detail.to_owned(),
         };
-        // serde_json's syntax errors give a position, never the content.
-        let mut map: Map<String, Value> =
+        // serde_json's syntax errors give a position, never the content; its type errors quote
+        // the value, so the object check is ours.
+        let value: Value =
             serde_json::from_str(text).map_err(|e| invalid(&format!("not a JSON object ({e})")))?;
+        let Value::Object(mut map) = value else {
+            return Err(invalid("not a JSON object"));
+        };
         let mut take = |key: &str| -> Result<Option<Zeroizing<String>>, ConfigError> {
             match map.remove(key) {
                 None | Some(Value::Null) => Ok(None),

@@ -192,6 +192,7 @@ fn broken_values_are_named_but_never_echoed() {
         (r#"{"clone_code":"not base64 !!"}"#, "clone_code"),
         (r#"{"server":"not a host/"}"#, "server"),
         (r#"["c2VjcmV0LWtleS12YWx1ZQ"]"#, "JSON object"),
+        (r#""c2VjcmV0LWtleS12YWx1ZQ""#, "JSON object"),
     ];
     for (text, expected) in cases {
         std::fs::write(&path, text).unwrap();
