@@ -89,6 +89,10 @@ impl KsmConfig {
 
     /// Reads a KSM config JSON, validating it the way Commander's `validate_ksm_config_dict` does.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        // serde_json quotes a mistyped value (a whole config given as a JSON string, say).
+        if !text.trim_start().starts_with('{') {
+            return Err(ConfigError::Malformed("not a JSON object".into()));
+        }
         let json: Zeroizing<ConfigJson> = Zeroizing::new(
             serde_json::from_str(text).map_err(|e| ConfigError::Malformed(e.to_string()))?,
         );
@@ -264,6 +268,16 @@ mod tests {
         assert_eq!(
             KsmConfig::from_json(&value.to_string()).unwrap_err(),
             ConfigError::Invalid("clientId")
+        );
+    }
+
+    #[test]
+    fn a_config_given_as_a_json_string_is_refused_without_quoting_it() {
+        let quoted = serde_json::to_string(&*sample().to_json()).unwrap();
+        let error = KsmConfig::from_json(&quoted).unwrap_err().to_string();
+        assert!(
+            !error.contains("privateKey") && !error.contains("appKey"),
+            "{error}"
         );
     }
 
