@@ -439,7 +439,7 @@ async fn v2_command_carries_client_version_token_and_username() {
     fake.on("vault/execute_v2_command", |call| {
         let command: serde_json::Value = serde_json::from_slice(&call.payload).unwrap();
         assert_eq!(command["command"], "folder_add");
-        assert_eq!(command["client_version"], "c18.0.0");
+        assert_eq!(command["client_version"], "c18.1.0");
         assert_eq!(command["username"], "admin@example.com");
         assert_eq!(
             b64url_decode(command["session_token"].as_str().unwrap()).unwrap(),

@@ -120,7 +120,7 @@ pub enum Command {
     /// add the gateway and print its token or install command.
     New(NewArgs),
     /// Log in and remember this device.
-    Login,
+    Login(LoginArgs),
     /// End the session on the server and forget it locally.
     Logout,
     /// Show who is logged in, and where.
@@ -180,9 +180,19 @@ pub struct NewArgs {
     #[arg(long, env = "GW_PROVISION_DRY_RUN")]
     pub dry_run: bool,
 
-    /// Do not ask for confirmation in the wizard.
+    /// Do not ask for confirmation: the wizard's plan, and the removal --replace makes
+    /// (required for --replace when there is no terminal).
     #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
     pub yes: bool,
+}
+
+/// Flags of `gw-provision login`.
+#[derive(Debug, Args, Clone)]
+pub struct LoginArgs {
+    /// Turn on persistent login ("Stay logged in") for the account, so later runs need no
+    /// password. Asked in a terminal; without one, only this flag turns it on.
+    #[arg(long, env = "GW_PROVISION_PERSISTENT_LOGIN")]
+    pub persistent_login: bool,
 }
 
 /// Target platforms for `--os`.
@@ -205,10 +215,13 @@ pub enum OsArg {
 pub enum GatewayCommand {
     /// List gateways.
     List,
-    /// Remove a gateway by name or UID.
+    /// Remove a gateway by name or UID (asks first in a terminal; --yes otherwise).
     Remove {
         /// Gateway name or controller UID.
         gateway: String,
+        /// Remove without asking (required when there is no terminal).
+        #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
+        yes: bool,
     },
 }
 
@@ -259,6 +272,11 @@ pub enum SandboxCommand {
         /// Every login of the account is refused as locked.
         #[arg(long)]
         locked: bool,
+        /// An enterprise role enforcement as Keeper sends it in the account summary, e.g.
+        /// `allow_pam_gateway=true` (repeatable; any enforcement makes an enterprise user, who
+        /// then needs allow_secrets_manager and allow_pam_gateway set to provision).
+        #[arg(long, value_name = "KEY=VALUE", value_parser = parse_enforcement)]
+        enforcement: Vec<(String, String)>,
         /// Edit the state directory of a stopped sandbox instead (default: the --sandbox one).
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
@@ -276,6 +294,18 @@ pub enum SandboxCommand {
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
     },
+}
+
+/// `KEY=VALUE` of `sandbox add-user --enforcement`.
+fn parse_enforcement(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not KEY=VALUE (e.g. allow_pam_gateway=true)"))?;
+    let key = key.trim();
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("'{key}' is not an enforcement name (letters, digits, _)"));
+    }
+    Ok((key.to_ascii_lowercase(), value.trim().to_owned()))
 }
 
 /// `sandbox add-user --device-approval`: how the account approves a new device.

@@ -35,7 +35,7 @@ pub struct Connection {
     /// The server as shown in output (`US`, a host, or `sandbox (127.0.0.1:PORT)`).
     pub server_label: String,
     /// The config this account login used (`None` for a sandbox's demo account).
-    pub config: Option<String>,
+    pub config: Option<AccountConfig>,
     /// Keeps an in-process sandbox alive for the length of the run.
     _sandbox: Option<RunningSandbox>,
 }
@@ -214,7 +214,13 @@ async fn connect_demo(target: SandboxTarget) -> Result<Connection, CliError> {
         .map_err(|e| CliError::new(ExitStatus::Usage, format!("sandbox descriptor: {e}")))?;
     let (options, redeem) = sandbox_transport(descriptor, server)?;
     let transport = Transport::new(options)?;
-    let password = Zeroizing::new(descriptor.password.clone());
+    // An explicit KEEPER_PASSWORD is the one tried, for the demo account too.
+    let password = Zeroizing::new(
+        std::env::var("KEEPER_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| descriptor.password.clone()),
+    );
     let outcome = auth::login_with_password(
         &transport,
         None,
@@ -395,7 +401,7 @@ async fn connect_account(
         session,
         redeem: account.redeem,
         server_label: account.label,
-        config: Some(account.config.describe()),
+        config: Some(account.config),
         _sandbox: sandbox.and_then(|t| t.running),
     })
 }
@@ -418,26 +424,27 @@ async fn account_user(global: &GlobalArgs, account: &Account, ui: Ui) -> Result<
     )
 }
 
-/// Passwords to try before asking: `KEEPER_PASSWORD`, the config's `password`, and for a
-/// sandbox's seeded account its known password.
+/// The one password to try before asking: `KEEPER_PASSWORD` when given; only without it the
+/// config's `password`, and for a sandbox's seeded account its known password. An explicit
+/// password is never replaced by another after it fails: each wrong attempt counts towards
+/// the account's lockout, so a wrong one ends the run (or goes to the prompt in a terminal).
 fn password_presets(global: &GlobalArgs, account: &Account) -> Vec<Zeroizing<String>> {
-    let mut presets = Vec::new();
     if let Some(password) = std::env::var("KEEPER_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty())
     {
-        presets.push(Zeroizing::new(password));
+        return vec![Zeroizing::new(password)];
     }
     if let Some(password) = account.config.password() {
-        presets.push(Zeroizing::new(password.to_owned()));
+        return vec![Zeroizing::new(password.to_owned())];
     }
     if let Some((seeded, password)) = &account.seeded {
         let user = global.user.as_deref().or(account.config.user());
         if user.is_none_or(|u| u.trim().eq_ignore_ascii_case(seeded)) {
-            presets.push(password.clone());
+            return vec![password.clone()];
         }
     }
-    presets
+    Vec::new()
 }
 
 /// True when `saved` names the same sandbox as `home`: a loopback name with the same port

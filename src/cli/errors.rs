@@ -120,6 +120,10 @@ impl From<PlanError> for CliError {
                 .hint("drop --existing to provision a new gateway"),
             PlanError::ExistingNeedsToken { .. } => CliError::new(ExitStatus::Usage, message)
                 .hint("drop --existing, or use --os linux/macos/windows for an upgrade command"),
+            PlanError::NotAllowed { .. } => {
+                let hint = error.admin_console_hint().unwrap_or_default();
+                CliError::new(ExitStatus::Refused, message).hint(hint)
+            }
         }
     }
 }

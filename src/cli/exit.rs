@@ -53,6 +53,12 @@ impl CliError {
         self
     }
 
+    /// Prefixes the message with what was being done ("turning on persistent login failed: …").
+    pub fn context(mut self, what: &str) -> CliError {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+
     /// A usage error naming the flag that is missing.
     pub fn missing(flag: &str, what: &str) -> CliError {
         CliError::new(

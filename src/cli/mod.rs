@@ -86,6 +86,10 @@ pub fn main() -> ExitCode {
     });
     // Prompts may be blocked reading the terminal; don't wait for them.
     runtime.shutdown_background();
+    tracing::info!(
+        "{} Keeper API requests",
+        crate::keeper::transport::requests_sent()
+    );
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(error),
@@ -93,6 +97,11 @@ pub fn main() -> ExitCode {
 }
 
 fn report(error: CliError) -> ExitCode {
+    if error.status == ExitStatus::Ok {
+        // The user's own choice (a declined confirmation): said plainly, not as an error.
+        eprintln!("{}", error.message);
+        return ExitCode::SUCCESS;
+    }
     // A prompt or spinner interrupted mid-draw may have hidden the cursor.
     let term = console::Term::stderr();
     if term.is_term() {

@@ -19,6 +19,7 @@ pub fn outcome_json(outcome: &Outcome, server: &str, dry_run: bool) -> Value {
         },
         "server": server,
         "dry_run": dry_run,
+        "warnings": outcome.warnings,
     });
     let Some(object) = doc.as_object_mut() else {
         return doc;

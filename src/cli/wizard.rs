@@ -178,3 +178,17 @@ pub fn confirm(summary: &str) -> Result<bool, CliError> {
         .interact()
         .map_err(prompt_error)
 }
+
+/// Asks before removing something; the default is no, as `gh repo delete` and `kubectl` prompts do.
+pub fn confirm_removal(question: &str) -> Result<bool, CliError> {
+    confirm_question(question, false)
+}
+
+/// A yes/no question with a default.
+pub fn confirm_question(question: &str, default: bool) -> Result<bool, CliError> {
+    Confirm::with_theme(&ColorfulTheme::default())
+        .with_prompt(question)
+        .default(default)
+        .interact()
+        .map_err(prompt_error)
+}

@@ -53,6 +53,8 @@ pub struct Gateway {
     pub created: i64,
     /// The device token bytes; equal to `NewGatewayClient::device_token` of the client that made it.
     pub device_token: Vec<u8>,
+    /// `PAMController.appClientType` (0 when the server leaves it unset).
+    pub app_client_type: i32,
 }
 
 impl Gateway {
@@ -65,7 +67,17 @@ impl Gateway {
             is_initialized: row.is_initialized,
             created: row.created,
             device_token: decode_device_token(&row.device_token),
+            app_client_type: row.app_client_type,
         })
+    }
+
+    /// Whether the row is a gateway (discovery-and-rotation controller). Older servers leave the
+    /// type unset on controller rows, which are gateways by definition, so unset counts too.
+    pub fn is_gateway_type(&self) -> bool {
+        self.app_client_type == 0
+            || self.app_client_type
+                == crate::keeper::proto::enterprise::AppClientType::DiscoveryAndRotationController
+                    as i32
     }
 }
 

@@ -144,6 +144,8 @@ pub struct Outcome {
     pub config: Option<KsmConfig>,
     /// What to run on the gateway host (absent in dry runs).
     pub install: Option<InstallInstructions>,
+    /// What the account's policy holds back (e.g. rotation), from the plan.
+    pub warnings: Vec<String>,
 }
 
 /// What the vault holds, with the keys the steps need.
@@ -180,6 +182,7 @@ pub async fn sync(session: &Session) -> Result<Observation, ProvisionError> {
                 title: a.title.clone(),
             })
             .collect(),
+        policy: session.policy(),
         ..Observed::default()
     };
     Ok(Observation { snapshot, observed })
@@ -213,8 +216,16 @@ pub async fn inspect(
             .find(|s| s.secret_uid == folder.uid)
             .map(|s| s.editable)
     });
-    observed.gateways = info
-        .clients
+    // Gateways are matched from the application's clients alone (no `pam/get_controllers`
+    // before the first write, as Commander's `pam gateway new` needs none): only gateway-type
+    // clients count, so an ordinary KSM device that shares a gateway's name is never touched.
+    observed.gateways = gateway_clients(&info);
+    Ok(())
+}
+
+/// The application's gateway-type clients (`DISCOVERY_AND_ROTATION_CONTROLLER`).
+pub fn gateway_clients(info: &ksm::AppInfo) -> Vec<ObservedGateway> {
+    info.clients
         .iter()
         .filter(|c| c.app_client_type == AppClientType::DiscoveryAndRotationController as i32)
         .map(|c| ObservedGateway {
@@ -222,21 +233,9 @@ pub async fn inspect(
             controller_uid: None,
             client_id: Some(c.client_id.clone()),
             initialized: c.first_access > 0,
+            created_ms: c.created_on,
         })
-        .collect();
-    let controllers = pam::get_controllers(session).await?;
-    observed.gateways.extend(
-        controllers
-            .into_iter()
-            .filter(|g| g.application_uid == app.uid)
-            .map(|g| ObservedGateway {
-                name: g.name,
-                controller_uid: Some(g.uid),
-                client_id: None,
-                initialized: g.is_initialized,
-            }),
-    );
-    Ok(())
+        .collect()
 }
 
 /// Plans against an observation.
@@ -277,6 +276,7 @@ pub fn dry_run(plan: &Plan) -> Outcome {
         token_expires_at: None,
         config: None,
         install: None,
+        warnings: plan.warnings.clone(),
     }
 }
 
@@ -405,9 +405,10 @@ pub async fn execute(
             .map_err(|e| done.fail(StepKind::Gateway, e))?;
             done.0.push(format!("created gateway '{}'", inputs.gateway));
             token_expires_at = Some(minted.expires_at);
-            let uid = controller_uid_for(session, &minted.device_token).await;
             token = Some(minted.token);
-            uid
+            // Keeper assigns the controller UID when the client is added but does not return it;
+            // like Commander's `pam gateway new`, no extra request is spent to look it up.
+            None
         }
     };
     progress.finished(
@@ -457,6 +458,7 @@ pub async fn execute(
         token_expires_at,
         config,
         install: Some(install),
+        warnings: plan.warnings.clone(),
     })
 }
 
@@ -482,27 +484,53 @@ fn find_application(snapshot: &VaultSnapshot, uid: Uid) -> Result<Application, P
         ))))
 }
 
-/// Removes a gateway both as a PAM controller and as a KSM client, whichever rows exist.
+/// Removes a gateway as Commander's `pam gateway remove` does: through `pam/remove_controller`.
+/// Then the application's clients are read again, and only if the server left this gateway's
+/// own KSM client behind (same client id, or the one gateway-type client of that name) is that
+/// one client removed. A gateway known only as a client (no controller row) is removed as a
+/// client.
 pub async fn remove_gateway(
     session: &Session,
     app_uid: &Uid,
     gateway: &ObservedGateway,
 ) -> Result<(), ProvisionError> {
-    if let Some(uid) = &gateway.controller_uid {
+    let controller_uid = match gateway.controller_uid {
+        Some(uid) => Some(uid),
+        None => find_controller(session, app_uid, &gateway.name).await?,
+    };
+    if let Some(uid) = &controller_uid {
         pam::remove_controller(session, uid).await?;
     }
-    if let Some(client_id) = &gateway.client_id {
-        ksm::remove_clients(session, app_uid, std::slice::from_ref(client_id)).await?;
+    let info = ksm::get_app_info(session, app_uid).await?;
+    let lower = gateway.name.to_lowercase();
+    let left: Vec<ObservedGateway> = gateway_clients(&info)
+        .into_iter()
+        .filter(|c| match (&gateway.client_id, &c.client_id) {
+            (Some(want), Some(have)) => want == have,
+            _ => c.name.to_lowercase() == lower,
+        })
+        .collect();
+    if let [client] = left.as_slice() {
+        if let Some(client_id) = &client.client_id {
+            ksm::remove_clients(session, app_uid, std::slice::from_ref(client_id)).await?;
+        }
     }
     Ok(())
 }
 
-/// The controller row appears with the client (Commander matches it by device token); a
-/// failure to find it only costs the UID in the output, so it is not an error.
-async fn controller_uid_for(session: &Session, device_token: &[u8]) -> Option<Uid> {
-    let controllers = pam::get_controllers(session).await.ok()?;
-    controllers
-        .into_iter()
-        .find(|g| g.device_token == device_token)
-        .map(|g| g.uid)
+/// The controller UID of the gateway `name` in application `app_uid`, from `pam/get_controllers`.
+async fn find_controller(
+    session: &Session,
+    app_uid: &Uid,
+    name: &str,
+) -> Result<Option<Uid>, ProvisionError> {
+    let lower = name.to_lowercase();
+    let controllers = pam::get_controllers(session).await?;
+    let mut matching = controllers.into_iter().filter(|g| {
+        g.application_uid == *app_uid && g.name.to_lowercase() == lower && g.is_gateway_type()
+    });
+    Ok(match (matching.next(), matching.next()) {
+        (Some(one), None) => Some(one.uid),
+        _ => None,
+    })
 }

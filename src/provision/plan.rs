@@ -5,6 +5,9 @@
 //! `--dry-run` honest and lets a conflict stop the run before the first write.
 
 use super::inputs::{ProvisionInputs, TargetOs};
+use crate::keeper::auth::policy::{
+    AccountPolicy, ALLOW_PAM_GATEWAY, ALLOW_ROTATE_CREDENTIALS, ALLOW_SECRETS_MANAGER,
+};
 use crate::keeper::uid::Uid;
 use serde::Serialize;
 
@@ -76,7 +79,8 @@ pub struct ObservedApplication {
     pub title: String,
 }
 
-/// A gateway (KSM client of controller type, or PAM controller row) in the chosen application.
+/// A gateway (KSM client of the discovery-and-rotation controller type) in the chosen
+/// application, as `get_app_info` lists it; ordinary KSM clients never match a gateway name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObservedGateway {
     /// Its name.
@@ -87,6 +91,8 @@ pub struct ObservedGateway {
     pub client_id: Option<Vec<u8>>,
     /// Whether a gateway has redeemed its token.
     pub initialized: bool,
+    /// When it was added (ms since the epoch; 0 = unknown).
+    pub created_ms: i64,
 }
 
 /// What the vault holds that bears on the plan.
@@ -101,6 +107,8 @@ pub struct Observed {
     pub share_editable: Option<bool>,
     /// Gateways of the chosen application.
     pub gateways: Vec<ObservedGateway>,
+    /// The account's enterprise role enforcements.
+    pub policy: AccountPolicy,
 }
 
 /// Why no plan could be made; each maps to a documented exit code.
@@ -144,6 +152,78 @@ pub enum PlanError {
         /// The target.
         os: TargetOs,
     },
+    /// The account's enterprise role does not allow a step the plan needs.
+    #[error("{what} is not allowed by your enterprise role enforcement ({enforcement}); nothing was changed")]
+    NotAllowed {
+        /// What the plan needed, in words ("Keeper Secrets Manager", "Gateway management").
+        what: &'static str,
+        /// The enforcement key that is missing or off.
+        enforcement: &'static str,
+    },
+}
+
+impl PlanError {
+    /// For a policy refusal: the Admin Console setting that would allow it.
+    pub fn admin_console_hint(&self) -> Option<String> {
+        match self {
+            PlanError::NotAllowed { enforcement, .. } => Some(format!(
+                "ask a Keeper administrator to turn on {} for your role (Admin Console > Admin > Roles > Enforcement Policies > {})",
+                admin_console_label(enforcement),
+                admin_console_section(enforcement)
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The Admin Console's name for an enforcement, as the role policy screen shows it.
+fn admin_console_label(enforcement: &str) -> &'static str {
+    match enforcement {
+        ALLOW_SECRETS_MANAGER => "\"Can create applications and manage secrets\" (ALLOW_SECRETS_MANAGER)",
+        ALLOW_PAM_GATEWAY => "\"Can create, deploy, and manage Keeper Gateways\" (ALLOW_PAM_GATEWAY)",
+        ALLOW_ROTATE_CREDENTIALS => "\"Can rotate credentials\" (ALLOW_ROTATE_CREDENTIALS)",
+        _ => "the enforcement",
+    }
+}
+
+fn admin_console_section(enforcement: &str) -> &'static str {
+    match enforcement {
+        ALLOW_SECRETS_MANAGER => "Vault Features",
+        _ => "Privileged Access Manager",
+    }
+}
+
+/// Checks the role enforcements the plan's changes need, with Commander's semantics: the
+/// gateway step needs `allow_pam_gateway` (Commander's `pam gateway new`/`remove` gate) and every
+/// Secrets Manager change `allow_secrets_manager`. A plan that changes nothing needs neither.
+fn preflight(plan: &Plan, policy: &AccountPolicy) -> Result<(), PlanError> {
+    let changes_gateway = !matches!(plan.gateway, GatewayStep::KeepExisting(_));
+    let changes_ksm =
+        plan.application == Step::Create || plan.share != Action::Reused || changes_gateway;
+    if changes_ksm && !policy.allows(ALLOW_SECRETS_MANAGER) {
+        return Err(PlanError::NotAllowed {
+            what: "Keeper Secrets Manager",
+            enforcement: ALLOW_SECRETS_MANAGER,
+        });
+    }
+    if changes_gateway && !policy.allows(ALLOW_PAM_GATEWAY) {
+        return Err(PlanError::NotAllowed {
+            what: "Gateway management",
+            enforcement: ALLOW_PAM_GATEWAY,
+        });
+    }
+    Ok(())
+}
+
+/// What the account's role will hold back although provisioning can go on, said up front.
+pub fn policy_warnings(policy: &AccountPolicy) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !policy.allows_rotation() {
+        warnings.push(format!(
+            "your role lacks {ALLOW_ROTATE_CREDENTIALS}: the gateway can be provisioned, but it cannot rotate passwords until an administrator allows rotation"
+        ));
+    }
+    warnings
 }
 
 /// The decided steps, in execution order.
@@ -159,6 +239,8 @@ pub struct Plan {
     pub share: Action,
     /// Step 4.
     pub gateway: GatewayStep,
+    /// What the account's policy will hold back (said before anything changes).
+    pub warnings: Vec<String>,
 }
 
 /// A step that reuses an existing object or creates one.
@@ -270,13 +352,16 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         (None, false, _) => GatewayStep::Create,
     };
 
-    Ok(Plan {
+    let plan = Plan {
         inputs: inputs.clone(),
         shared_folder,
         application,
         share,
         gateway,
-    })
+        warnings: policy_warnings(&observed.policy),
+    };
+    preflight(&plan, &observed.policy)?;
+    Ok(plan)
 }
 
 /// Gateway names compare case-insensitively, as Commander's `pam gateway` commands do, so that
@@ -292,6 +377,7 @@ fn find_gateway(gateways: &[ObservedGateway], name: &str) -> Option<ObservedGate
             merged.client_id = other.client_id.clone();
         }
         merged.initialized |= other.initialized;
+        merged.created_ms = merged.created_ms.max(other.created_ms);
         merged
     }))
 }
@@ -334,6 +420,7 @@ mod tests {
             controller_uid: Some(Uid::generate()),
             client_id: None,
             initialized: false,
+            created_ms: 0,
         }
     }
 
@@ -355,6 +442,7 @@ mod tests {
             applications: vec![a.clone()],
             share_editable: Some(true),
             gateways: vec![],
+            ..Observed::default()
         };
         let plan = make_plan(&inputs(), &observed).unwrap();
         assert_eq!(plan.shared_folder, Step::Reuse(f.uid));
@@ -369,6 +457,7 @@ mod tests {
             applications: vec![app("Gateway Lab App")],
             share_editable: Some(false),
             gateways: vec![],
+            ..Observed::default()
         };
         assert_eq!(
             make_plan(&inputs(), &observed).unwrap().share,
@@ -419,6 +508,7 @@ mod tests {
             applications: vec![app("Gateway Lab App")],
             share_editable: None,
             gateways: vec![gateway("EDGE-1")],
+            ..Observed::default()
         };
         assert!(matches!(
             make_plan(&inputs(), &observed),
@@ -479,6 +569,85 @@ mod tests {
         let merged = find_gateway(&[as_client, as_controller.clone()], "edge-1").unwrap();
         assert_eq!(merged.client_id, Some(vec![1, 2, 3]));
         assert_eq!(merged.controller_uid, as_controller.controller_uid);
+    }
+
+    fn enterprise(allowed: &[&'static str]) -> AccountPolicy {
+        AccountPolicy::from_booleans(
+            allowed
+                .iter()
+                .map(|k| (*k, true))
+                .chain([("some_other_enforcement", true)]),
+        )
+    }
+
+    #[test]
+    fn enterprise_user_without_gateway_management_is_refused_before_any_change() {
+        let observed = Observed {
+            policy: enterprise(&[ALLOW_SECRETS_MANAGER]),
+            ..Observed::default()
+        };
+        assert_eq!(
+            make_plan(&inputs(), &observed),
+            Err(PlanError::NotAllowed {
+                what: "Gateway management",
+                enforcement: ALLOW_PAM_GATEWAY
+            })
+        );
+    }
+
+    #[test]
+    fn enterprise_user_without_secrets_manager_is_refused() {
+        let observed = Observed {
+            policy: enterprise(&[ALLOW_PAM_GATEWAY]),
+            ..Observed::default()
+        };
+        let err = make_plan(&inputs(), &observed).unwrap_err();
+        assert!(matches!(
+            err,
+            PlanError::NotAllowed {
+                enforcement: ALLOW_SECRETS_MANAGER,
+                ..
+            }
+        ));
+        assert!(err
+            .admin_console_hint()
+            .unwrap()
+            .contains("ALLOW_SECRETS_MANAGER"));
+    }
+
+    #[test]
+    fn existing_gateway_needs_no_permission_to_change_nothing() {
+        let observed = Observed {
+            folders: vec![folder("Gateway Lab", true)],
+            applications: vec![app("Gateway Lab App")],
+            share_editable: Some(true),
+            gateways: vec![gateway("edge-1")],
+            policy: enterprise(&[]),
+        };
+        let plan = make_plan(
+            &ProvisionInputs {
+                existing: true,
+                ..inputs()
+            },
+            &observed,
+        )
+        .unwrap();
+        assert!(matches!(plan.gateway, GatewayStep::KeepExisting(_)));
+    }
+
+    #[test]
+    fn a_role_without_rotation_is_a_warning_not_a_refusal() {
+        let observed = Observed {
+            policy: enterprise(&[ALLOW_SECRETS_MANAGER, ALLOW_PAM_GATEWAY]),
+            ..Observed::default()
+        };
+        let plan = make_plan(&inputs(), &observed).unwrap();
+        assert_eq!(plan.warnings.len(), 1);
+        assert!(plan.warnings[0].contains(ALLOW_ROTATE_CREDENTIALS));
+        assert!(make_plan(&inputs(), &Observed::default())
+            .unwrap()
+            .warnings
+            .is_empty());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! Everything here is persisted with the account, so an offline `sandbox approve-device --state`
 //! sees the devices a running sandbox left waiting.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -60,6 +62,35 @@ pub struct NewUser {
     /// The account is locked: every login ends in ACCOUNT_LOCKED.
     #[serde(default)]
     pub locked: bool,
+    /// Enterprise role enforcements (`allow_pam_gateway: true`, …); any makes an enterprise user.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enforcements: BTreeMap<String, EnforcementValue>,
+}
+
+/// One role enforcement's value, as `login/account_summary` carries it by type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EnforcementValue {
+    /// `enforcements.booleans`.
+    Boolean(bool),
+    /// `enforcements.longs`.
+    Long(i64),
+    /// `enforcements.strings`.
+    Text(String),
+}
+
+impl EnforcementValue {
+    /// Reads `true`/`false`, a whole number, or else text (`sandbox add-user --enforcement K=V`).
+    pub fn parse(text: &str) -> EnforcementValue {
+        match text.trim() {
+            "true" => EnforcementValue::Boolean(true),
+            "false" => EnforcementValue::Boolean(false),
+            t => t
+                .parse::<i64>()
+                .map(EnforcementValue::Long)
+                .unwrap_or_else(|_| EnforcementValue::Text(t.to_owned())),
+        }
+    }
 }
 
 impl NewUser {
@@ -73,6 +104,7 @@ impl NewUser {
             sso_master_password: false,
             region_redirect: None,
             locked: false,
+            enforcements: BTreeMap::new(),
         }
     }
 }
@@ -147,6 +179,25 @@ pub struct AccountPolicy {
     /// Devices whose clone code needs the password once more (their sessions were expired).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub password_required: Vec<TokenBytes>,
+    /// Enterprise role enforcements, returned in `account_summary` and enforced by the sandbox.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enforcements: BTreeMap<String, EnforcementValue>,
+}
+
+impl AccountPolicy {
+    /// Whether a role governs the account: it has boolean enforcements (Commander's test).
+    pub fn is_enterprise(&self) -> bool {
+        self.enforcements
+            .values()
+            .any(|v| matches!(v, EnforcementValue::Boolean(_)))
+    }
+
+    /// Whether an `allow_*` enforcement lets the user act, as Keeper's clients read it: outside
+    /// an enterprise always, inside only when the key is present and true.
+    pub fn allows(&self, key: &str) -> bool {
+        !self.is_enterprise()
+            || matches!(self.enforcements.get(key), Some(EnforcementValue::Boolean(true)))
+    }
 }
 
 /// A device token stored as base64url.
@@ -365,6 +416,11 @@ pub fn create_account(user: &NewUser) -> Result<Account, AddUserError> {
         alternate,
         region,
         locked: user.locked,
+        enforcements: user
+            .enforcements
+            .iter()
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.clone()))
+            .collect(),
         ..AccountPolicy::default()
     };
     Ok(account)

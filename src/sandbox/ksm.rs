@@ -29,6 +29,21 @@ fn app_not_found(app: &Uid) -> ApiError {
     ApiError::access_denied(format!("application {app} does not exist or is not yours"))
 }
 
+/// 403 `access_denied` when the account's enterprise role does not allow `enforcement`.
+fn refuse_unless_allowed(
+    account: &super::state::Account,
+    enforcement: &str,
+) -> Result<(), ApiError> {
+    if account.policy.allows(enforcement) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "access_denied",
+        format!("not allowed by your enterprise role enforcement ({enforcement})"),
+    ))
+}
+
 fn app_mut<'a>(vault: &'a mut Vault, app: &Uid) -> Result<&'a mut App, ApiError> {
     vault.apps.get_mut(app).ok_or_else(|| app_not_found(app))
 }
@@ -47,6 +62,7 @@ pub fn application_add(
         ));
     }
     let mut state = shared.write();
+    refuse_unless_allowed(&state.accounts[account], "allow_secrets_manager")?;
     let vault = &mut state.accounts[account].vault;
     if vault.records.contains_key(&app_uid) {
         return Err(ApiError::new(
@@ -268,6 +284,11 @@ pub fn app_client_add(
     let now = now_ms();
     let device_token = random_bytes(64);
     let mut state = shared.write();
+    refuse_unless_allowed(&state.accounts[account], "allow_secrets_manager")?;
+    if request.app_client_type == AppClientType::DiscoveryAndRotationController as i32 {
+        // What Keeper's server is expected to do behind Commander's client-side gate.
+        refuse_unless_allowed(&state.accounts[account], "allow_pam_gateway")?;
+    }
     let client_taken = state.accounts.iter().any(|a| {
         a.vault
             .apps

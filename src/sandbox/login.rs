@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::keeper::crypto::{random_bytes, EcPublicKey};
 use crate::keeper::proto::account_summary::{
-    AccountSummaryElements, DeviceInfo, KeysInfo, License, Settings,
+    AccountSummaryElements, DeviceInfo, Enforcements, KeyValue, KeyValueBoolean, KeyValueLong,
+    KeysInfo, License, Settings,
 };
 use crate::keeper::proto::authentication::{
     Device as DeviceMessage, DeviceRegistrationRequest, DeviceStatus, EncryptedDataKeyType,
@@ -15,6 +16,7 @@ use crate::keeper::proto::authentication::{
     SessionTokenType, StartLoginRequest, UserSettingRequest, ValidateAuthHashRequest,
 };
 
+use super::account_policy::EnforcementValue;
 use super::context::{
     constant_time_eq, decode, ApiError, PendingLogin, Reply, Shared, SESSION_IDLE_MS,
 };
@@ -308,7 +310,8 @@ fn summary(state: &State, index: usize) -> AccountSummaryElements {
         })
         .collect();
     // `settings` and `license` must be present even when empty: Commander indexes them (notes 04 §1.2).
-    // Enforcements, enterprise flags and BreachWatch stay unset to keep clients on the plain path.
+    // Enforcements are sent only for accounts given some (`sandbox add-user --enforcement`);
+    // enterprise flags and BreachWatch stay unset to keep clients on the plain path.
     AccountSummaryElements {
         client_key: account.encrypted_client_key.clone(),
         settings: Some(Settings {
@@ -331,8 +334,37 @@ fn summary(state: &State, index: usize) -> AccountSummaryElements {
             ..Default::default()
         }),
         devices,
+        enforcements: enforcements(&account.policy.enforcements),
         ..Default::default()
     }
+}
+
+/// The account's role enforcements by value type, as `AccountSummary.Enforcements` carries them.
+fn enforcements(
+    values: &std::collections::BTreeMap<String, EnforcementValue>,
+) -> Option<Enforcements> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut out = Enforcements::default();
+    for (key, value) in values {
+        let key = key.clone();
+        match value {
+            EnforcementValue::Boolean(value) => out.booleans.push(KeyValueBoolean {
+                key,
+                value: *value,
+            }),
+            EnforcementValue::Long(value) => out.longs.push(KeyValueLong {
+                key,
+                value: *value,
+            }),
+            EnforcementValue::Text(value) => out.strings.push(KeyValue {
+                key,
+                value: value.clone(),
+            }),
+        }
+    }
+    Some(out)
 }
 
 /// `vault/logout_v3`: ends the session.
@@ -356,9 +388,25 @@ pub fn set_user_setting(
     if request.setting.is_empty() {
         return Err(ApiError::bad_request("setting name is empty"));
     }
-    shared.write().accounts[account]
+    let mut state = shared.write();
+    let restricted = matches!(
+        state.accounts[account]
+            .policy
+            .enforcements
+            .get("restrict_persistent_login"),
+        Some(EnforcementValue::Boolean(true))
+    );
+    if restricted && request.setting == "persistent_login" && request.value == "1" {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "restricted_by_enforcement",
+            "persistent login is restricted by your enterprise role enforcement",
+        ));
+    }
+    state.accounts[account]
         .settings
         .insert(request.setting, request.value);
+    drop(state);
     shared.changed();
     Ok(Reply::Empty)
 }

@@ -34,7 +34,7 @@ use tokio::task::JoinHandle;
 
 use crate::keeper::crypto::{b64url_encode, EcPrivateKey};
 
-pub use account_policy::{AddUserError, ApprovalChannel, NewUser};
+pub use account_policy::{AddUserError, ApprovalChannel, EnforcementValue, NewUser};
 pub use admin::{AdminError, PendingApproval};
 pub use envelope::SERVER_KEY_ID;
 pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};

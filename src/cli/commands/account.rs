@@ -1,41 +1,108 @@
 //! `login`, `logout`, `whoami`.
 
-use crate::cli::args::{GlobalArgs, OutputFormat};
+use crate::cli::args::{GlobalArgs, LoginArgs, OutputFormat};
 use crate::cli::connect;
-use crate::cli::exit::CliError;
+use crate::cli::exit::{CliError, ExitStatus};
+use crate::cli::wizard;
 use crate::cli::Ui;
+use crate::keeper::auth::policy::RESTRICT_PERSISTENT_LOGIN;
+use crate::keeper::auth::Session;
 
-/// `login`: logs in, turns on persistent login for this device and saves the device and session,
-/// so later runs resume without a password.
-pub async fn login(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
-    let connection = connect::connect_for_login(global, ui).await?;
+/// `login`: logs in and saves the device and its session. Persistent login ("Stay logged in",
+/// an account-wide setting) is turned on only with the user's consent: asked in a terminal,
+/// `--persistent-login` otherwise, never when the role's `restrict_persistent_login` forbids it
+/// (as Commander's `this-device persistent-login on` checks). Without it the saved config
+/// still keeps the approved device, so later runs need the password but no new approval.
+pub async fn login(global: &GlobalArgs, ui: Ui, args: LoginArgs) -> Result<(), CliError> {
+    let mut connection = connect::connect_for_login(global, ui).await?;
     let session = &connection.session;
-    // Persistent login needs the account setting and the data key wrapped for this device
-    // (protocol-transport-login.md §4.8). An account whose policy forbids it still logs in.
-    let persistent = match session.set_persistent_login(true).await {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::info!("persistent login not enabled: {e}");
-            false
-        }
+    let already_on = session
+        .account_summary()
+        .settings
+        .as_ref()
+        .is_some_and(|s| s.persistent_login);
+    let restricted = session.policy().restricts(RESTRICT_PERSISTENT_LOGIN);
+    let wanted = if restricted {
+        false
+    } else if already_on || args.persistent_login {
+        true
+    } else if ui.interactive {
+        ask_persistent_login().await?
+    } else {
+        false
     };
-    if let Err(e) = session.register_data_key_for_device().await {
-        tracing::info!("device data key not registered: {e}");
+    let result = enable_persistent_login(session, already_on, wanted).await;
+    let Some(config) = connection.config.as_mut() else {
+        return result.map(|_| ());
+    };
+    if let Err(error) = result {
+        // The clone code just saved resumes nothing without the device's data key: drop it, so
+        // the config does not promise a session it cannot give.
+        config.forget_session();
+        connect::save_config(config)?;
+        return Err(error);
+    }
+    if !wanted {
+        config.forget_session();
+        connect::save_config(config)?;
     }
     eprintln!(
         "Logged in as {} on {}",
-        session.username(),
+        connection.session.username(),
         connection.server_label
     );
-    if let Some(config) = &connection.config {
-        eprintln!("Saved this device and its session in {config}");
-    }
-    if !persistent {
+    eprintln!("Saved this device in {}", config.describe());
+    if wanted {
+        eprintln!("Persistent login is on: later runs resume this session without a password.");
+    } else if restricted {
         eprintln!(
-            "Persistent login is off for this account: later runs will ask for the password."
+            "Your enterprise role restricts persistent login (restrict_persistent_login): later \
+             runs need the password (KEEPER_PASSWORD or a prompt); the device stays approved."
+        );
+    } else {
+        eprintln!(
+            "Persistent login is off: later runs need the password (KEEPER_PASSWORD or a prompt); \
+             the device stays approved. Turn it on with `gw-provision login --persistent-login`."
         );
     }
     Ok(())
+}
+
+/// Persistent login needs the account setting and the data key wrapped for this device
+/// (protocol-transport-login.md §4.8). Each failure is reported: `login` must not claim a
+/// session it did not save.
+async fn enable_persistent_login(
+    session: &Session,
+    already_on: bool,
+    wanted: bool,
+) -> Result<bool, CliError> {
+    if !wanted {
+        return Ok(false);
+    }
+    if !already_on {
+        session.set_persistent_login(true).await.map_err(|e| {
+            let error: CliError = e.into();
+            error.context("turning on persistent login failed")
+        })?;
+    }
+    session.register_data_key_for_device().await.map_err(|e| {
+        let error: CliError = e.into();
+        error.context("registering this device's data key for persistent login failed")
+    })?;
+    Ok(true)
+}
+
+async fn ask_persistent_login() -> Result<bool, CliError> {
+    tokio::task::spawn_blocking(|| {
+        eprintln!(
+            "Persistent login (\"Stay logged in\") lets later runs resume this session without the \
+             master password, until you log out or the account's logout timer ends it. It is an \
+             account-wide setting: it applies to every device of the account."
+        );
+        wizard::confirm_question("Turn on persistent login for this account?", true)
+    })
+    .await
+    .map_err(|e| CliError::new(ExitStatus::Internal, format!("prompt: {e}")))?
 }
 
 /// `logout`: ends the session on the server and forgets it locally (the clone code); the device

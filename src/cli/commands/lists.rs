@@ -8,7 +8,9 @@ use crate::cli::Ui;
 use crate::keeper::pam::{self, Gateway};
 use crate::keeper::vault;
 use crate::provision::execute::remove_gateway;
-use crate::provision::plan::ObservedGateway;
+use crate::keeper::auth::policy::ALLOW_PAM_GATEWAY;
+use crate::cli::wizard;
+use crate::provision::plan::{ObservedGateway, PlanError};
 use std::collections::HashMap;
 
 fn print_table(ui: Ui, table: &Table) {
@@ -56,10 +58,79 @@ pub async fn gateway_list(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `gateway remove NAME|UID`.
-pub async fn gateway_remove(global: &GlobalArgs, ui: Ui, wanted: &str) -> Result<(), CliError> {
+/// `gateway remove NAME|UID`: as Commander's `pam gateway remove`, the gateway is found among
+/// the controllers (gateway-type clients only) by UID or case-insensitive name and removed
+/// through `pam/remove_controller`; an ordinary KSM client of the same name is never touched.
+pub async fn gateway_remove(
+    global: &GlobalArgs,
+    ui: Ui,
+    wanted: &str,
+    yes: bool,
+) -> Result<(), CliError> {
+    if !yes && !ui.interactive {
+        return Err(removal_needs_yes(&format!("removing gateway '{wanted}'")));
+    }
     let connection = connect::connect(global, ui).await?;
-    let gateways = pam::get_controllers(&connection.session).await?;
+    let session = &connection.session;
+    let policy = session.policy();
+    if !policy.allows(ALLOW_PAM_GATEWAY) {
+        return Err(PlanError::NotAllowed {
+            what: "Gateway management",
+            enforcement: ALLOW_PAM_GATEWAY,
+        }
+        .into());
+    }
+    let gateways: Vec<Gateway> = pam::get_controllers(session)
+        .await?
+        .into_iter()
+        .filter(Gateway::is_gateway_type)
+        .collect();
+    let gateway = pick_gateway(&gateways, wanted)?;
+    if !yes {
+        let snapshot = vault::sync_down(session).await?;
+        let app = snapshot
+            .application(&gateway.application_uid)
+            .map(|a| a.title.clone())
+            .unwrap_or_else(|| gateway.application_uid.to_string());
+        let question = format!(
+            "Remove gateway '{}' ({}) of application '{}'? It {}",
+            gateway.name,
+            gateway.uid,
+            app,
+            if gateway.is_initialized {
+                "has been initialized: the host running it will stop working"
+            } else {
+                "has never been initialized"
+            }
+        );
+        let confirmed = tokio::task::spawn_blocking(move || wizard::confirm_removal(&question))
+            .await
+            .map_err(|e| CliError::new(ExitStatus::Internal, format!("prompt: {e}")))??;
+        if !confirmed {
+            eprintln!("Nothing was removed.");
+            return Ok(());
+        }
+    }
+    let observed = ObservedGateway {
+        name: gateway.name.clone(),
+        controller_uid: Some(gateway.uid),
+        client_id: None,
+        initialized: gateway.is_initialized,
+        created_ms: gateway.created,
+    };
+    remove_gateway(session, &gateway.application_uid, &observed).await?;
+    match ui.output {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::json!({"removed": {"name": gateway.name, "uid": gateway.uid.to_string()}})
+        ),
+        OutputFormat::Text => eprintln!("Removed gateway '{}' ({})", gateway.name, gateway.uid),
+    }
+    Ok(())
+}
+
+/// The one gateway `wanted` names: its controller UID, else its name (case-insensitive).
+fn pick_gateway<'a>(gateways: &'a [Gateway], wanted: &str) -> Result<&'a Gateway, CliError> {
     let by_uid: Vec<&Gateway> = gateways
         .iter()
         .filter(|g| g.uid.to_string() == wanted)
@@ -73,44 +144,27 @@ pub async fn gateway_remove(global: &GlobalArgs, ui: Ui, wanted: &str) -> Result
     } else {
         by_uid
     };
-    let gateway = match matches.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(
-                CliError::new(ExitStatus::NotFound, format!("no gateway named '{wanted}'"))
-                    .hint("see `gw-provision gateway list`"),
-            )
-        }
-        many => {
-            return Err(CliError::new(
-                ExitStatus::Conflict,
-                format!("{} gateways are named '{wanted}'", many.len()),
-            )
-            .hint("remove it by UID (see `gw-provision gateway list`)"))
-        }
-    };
-    let info =
-        crate::keeper::ksm::get_app_info(&connection.session, &gateway.application_uid).await?;
-    let client_id = info
-        .clients
-        .iter()
-        .find(|c| c.name.to_lowercase() == gateway.name.to_lowercase())
-        .map(|c| c.client_id.clone());
-    let observed = ObservedGateway {
-        name: gateway.name.clone(),
-        controller_uid: Some(gateway.uid),
-        client_id,
-        initialized: gateway.is_initialized,
-    };
-    remove_gateway(&connection.session, &gateway.application_uid, &observed).await?;
-    match ui.output {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::json!({"removed": {"name": gateway.name, "uid": gateway.uid.to_string()}})
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(
+            CliError::new(ExitStatus::NotFound, format!("no gateway named '{wanted}'"))
+                .hint("see `gw-provision gateway list`; only gateways are removed here, not other KSM clients"),
         ),
-        OutputFormat::Text => eprintln!("Removed gateway '{}' ({})", gateway.name, gateway.uid),
+        many => Err(CliError::new(
+            ExitStatus::Conflict,
+            format!("{} gateways are named '{wanted}'", many.len()),
+        )
+        .hint("remove it by UID (see `gw-provision gateway list`)")),
     }
-    Ok(())
+}
+
+/// A removal without a terminal to confirm it: a usage error, so nothing is removed by accident.
+pub fn removal_needs_yes(what: &str) -> CliError {
+    CliError::new(
+        ExitStatus::Usage,
+        format!("{what} needs confirmation, and there is no terminal to ask"),
+    )
+    .hint("pass --yes (-y) to confirm the removal")
 }
 
 /// `app list`: every KSM application.

@@ -1,7 +1,7 @@
 //! One function per command; each returns `Ok` or a [`CliError`] carrying its exit code.
 
 mod account;
-mod lists;
+pub(crate) mod lists;
 mod new;
 mod sandbox;
 
@@ -15,12 +15,12 @@ pub async fn run(cli: Cli, ui: Ui) -> Result<(), CliError> {
     let global = cli.global;
     match cli.command {
         Command::New(args) => new::run(&global, ui, args).await,
-        Command::Login => account::login(&global, ui).await,
+        Command::Login(args) => account::login(&global, ui, args).await,
         Command::Logout => account::logout(&global, ui).await,
         Command::Whoami => account::whoami(&global, ui).await,
         Command::Gateway(GatewayCommand::List) => lists::gateway_list(&global, ui).await,
-        Command::Gateway(GatewayCommand::Remove { gateway }) => {
-            lists::gateway_remove(&global, ui, &gateway).await
+        Command::Gateway(GatewayCommand::Remove { gateway, yes }) => {
+            lists::gateway_remove(&global, ui, &gateway, yes).await
         }
         Command::App(AppCommand::List) => lists::app_list(&global, ui).await,
         Command::Sandbox(command) => sandbox::run(&global, ui, command).await,

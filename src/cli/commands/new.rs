@@ -7,6 +7,9 @@ use crate::cli::output;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
+use crate::cli::commands::lists::removal_needs_yes;
+use crate::keeper::auth::policy::{AccountPolicy, ALLOW_PAM_GATEWAY, ALLOW_SECRETS_MANAGER};
+use crate::provision::plan::{GatewayStep, ObservedGateway, PlanError};
 use crate::provision::{self, Name, Progress, ProvisionInputs, StepKind, TargetOs};
 
 /// Demo defaults for `--sandbox`, the newcomer's first run.
@@ -35,6 +38,15 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         .await
         .inspect_err(|_| progress.abandon())?;
     progress.abandon();
+    // Say up front, before any question, what the account's role will not allow.
+    if partial.existing != Some(true) {
+        preflight(&observation.observed().policy)?;
+    }
+    if ui.output == OutputFormat::Text {
+        for warning in provision::plan::policy_warnings(&observation.observed().policy) {
+            eprintln!("{} {warning}", console::style("warning:").yellow().bold());
+        }
+    }
 
     let asked = partial.folder.is_none()
         || partial.app.is_none()
@@ -70,22 +82,63 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         let outcome = provision::dry_run(&plan);
         return print_outcome(ui, &outcome, &connection.server_label, true);
     }
+    if let GatewayStep::Replace(old) = &plan.gateway {
+        if !args.yes {
+            confirm_replace(ui, old, plan.inputs.application.as_str()).await?;
+        }
+    }
     if ui.interactive && asked && !args.yes {
         let summary = describe_plan(&plan);
         let confirmed = tokio::task::spawn_blocking(move || wizard::confirm(&summary))
             .await
             .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
         if !confirmed {
-            return Err(CliError::new(
-                ExitStatus::Interrupted,
-                "cancelled; nothing was changed",
-            ));
+            return Err(CliError::new(ExitStatus::Ok, "cancelled; nothing was changed"));
         }
     }
     let outcome = provision::execute(session, &observation, &plan, &connection.redeem, &progress)
         .await
         .inspect_err(|_| progress.abandon())?;
     print_outcome(ui, &outcome, &connection.server_label, false)
+}
+
+/// The gateway step needs Secrets Manager and gateway management; refuse before any question.
+fn preflight(policy: &AccountPolicy) -> Result<(), CliError> {
+    for (what, enforcement) in [
+        ("Keeper Secrets Manager", ALLOW_SECRETS_MANAGER),
+        ("Gateway management", ALLOW_PAM_GATEWAY),
+    ] {
+        if !policy.allows(enforcement) {
+            return Err(PlanError::NotAllowed { what, enforcement }.into());
+        }
+    }
+    Ok(())
+}
+
+/// `--replace` removes a gateway: ask first in a terminal; without one, `--yes` is required.
+async fn confirm_replace(ui: Ui, old: &ObservedGateway, app: &str) -> Result<(), CliError> {
+    let what = format!("replacing gateway '{}'", old.name);
+    if !ui.interactive {
+        return Err(removal_needs_yes(&what));
+    }
+    let question = format!(
+        "Replace gateway '{}' of application '{}'? The old one is removed{}",
+        old.name,
+        app,
+        if old.initialized {
+            ", and the host running it (initialized) stops working"
+        } else {
+            " (never initialized)"
+        }
+    );
+    let confirmed = tokio::task::spawn_blocking(move || wizard::confirm_removal(&question))
+        .await
+        .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
+    if confirmed {
+        Ok(())
+    } else {
+        Err(CliError::new(ExitStatus::Ok, "nothing was changed"))
+    }
 }
 
 fn parse_name(what: &'static str, raw: Option<&str>) -> Result<Option<Name>, CliError> {

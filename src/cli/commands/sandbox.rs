@@ -12,7 +12,7 @@ use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::Ui;
 use crate::sandbox::admin_client::{AdminClient, AdminClientError};
 use crate::sandbox::{
-    self, AddUserError, AdminError, ApprovalChannel, Descriptor, FaultPlan, NewUser,
+    self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, FaultPlan, NewUser,
     PendingApproval, PersistError, SandboxError, SandboxOptions,
 };
 
@@ -51,6 +51,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, command: SandboxCommand) -> Result
             device_approval,
             region_redirect,
             locked,
+            enforcement,
             state,
         } => {
             let user = NewUser {
@@ -64,6 +65,10 @@ pub async fn run(global: &GlobalArgs, ui: Ui, command: SandboxCommand) -> Result
                 sso_master_password: global.sso_master_password,
                 region_redirect,
                 locked,
+                enforcements: enforcement
+                    .iter()
+                    .map(|(k, v)| (k.clone(), EnforcementValue::parse(v)))
+                    .collect(),
             };
             add_user(global, ui, user, state).await
         }
@@ -128,6 +133,14 @@ fn requirements(user: &NewUser) -> Vec<String> {
     let mut out = Vec::new();
     if user.locked {
         out.push("locked".to_owned());
+    }
+    for (key, value) in &user.enforcements {
+        let value = match value {
+            EnforcementValue::Boolean(b) => b.to_string(),
+            EnforcementValue::Long(n) => n.to_string(),
+            EnforcementValue::Text(t) => t.clone(),
+        };
+        out.push(format!("enforcement {key}={value}"));
     }
     if let Some(host) = &user.region_redirect {
         out.push(format!("home region {host}"));

@@ -191,6 +191,9 @@ impl LoginFlow {
     ) -> Result<Started, AuthError> {
         let mut redirected = false;
         let mut reregistered = false;
+        // Commander drops the clone code once the login moves to another region (it is bound to
+        // the old one) and logs in there with the username (`loginv3.py` startLoginMessage).
+        let mut clone_code = clone_code;
         loop {
             let request = self.start_login_request(login_token, clone_code);
             let result = self
@@ -207,6 +210,9 @@ impl LoginFlow {
                     reregistered = true;
                     self.recover_device(additional_info.as_deref(), clone_code.is_some())
                         .await?;
+                    if additional_info.as_deref() == Some(NOT_REGISTERED_IN_REGION) {
+                        clone_code = None;
+                    }
                     continue;
                 }
                 Err(error) => return Err(error.into()),
@@ -215,6 +221,7 @@ impl LoginFlow {
                 return Ok(Started::RedirectedAgain(redirect_host));
             }
             redirected = true;
+            clone_code = None;
             self.switch_region(&redirect_host).await?;
         }
     }

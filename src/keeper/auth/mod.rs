@@ -7,6 +7,7 @@
 pub mod device;
 mod login;
 mod outcome;
+pub mod policy;
 pub mod session;
 mod sso;
 mod steps;
@@ -19,6 +20,7 @@ pub use self::login::{login_with_password, resume_login, start_login, LoginOptio
 pub use self::outcome::{
     LoginDenied, LoginOutcome, SessionRestriction, TwoFactorChannel, TwoFactorKind,
 };
+pub use self::policy::AccountPolicy;
 pub use self::session::{Session, SessionParts};
 pub use self::sso::{CloudSsoLogin, SsoRedirect};
 pub use self::steps::{DeviceApprovalStep, PasswordStep, TwoFactorStep};

@@ -121,6 +121,11 @@ impl Session {
         &self.parts.account_summary
     }
 
+    /// The account's enterprise role enforcements, with Keeper's clients' semantics.
+    pub fn policy(&self) -> super::AccountPolicy {
+        super::AccountPolicy::from_summary(&self.parts.account_summary)
+    }
+
     /// POSTs raw bytes to `endpoint` with this session's token.
     pub async fn execute_rest(
         &self,

@@ -252,6 +252,7 @@ async fn post(
     host: &str,
     request: SealedRequest,
 ) -> Result<Reply, KsmError> {
+    crate::keeper::transport::count_request();
     let response = client
         .post(url)
         .headers(request.headers)

@@ -10,7 +10,7 @@ pub(crate) mod http;
 pub mod server_keys;
 mod v2;
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -25,12 +25,29 @@ use crate::keeper::server::Server;
 pub use self::error::TransportError;
 pub use self::server_keys::{ServerKey, ServerPublicKey, DEFAULT_SERVER_KEY_ID};
 
-/// The client version Keeper's servers accept from Commander and the Python SDK.
-pub const CLIENT_VERSION: &str = "c18.0.0";
+/// The client version sent with every request: Commander 18.1.8's `rest_api.CLIENT_VERSION`
+/// (PyPI `keepercommander==18.1.8`, the release our interop tests pin). Keeper's servers gate
+/// features on it, so it tracks the Commander release we match, not our own version.
+pub const CLIENT_VERSION: &str = "c18.1.0";
 /// The locale both official clients send by default.
 pub const DEFAULT_LOCALE: &str = "en_US";
 /// How often a request is retried after a `key` error or after throttling (each).
 pub const MAX_RETRIES: u32 = 3;
+
+/// Keeper API requests this process has sent (every round trip, retries included), for the
+/// count printed at `-v`. Process-wide on purpose: a run makes one or two transports (login,
+/// redeem) and the count is about the run.
+static REQUESTS_SENT: AtomicU64 = AtomicU64::new(0);
+
+/// How many Keeper API requests this process has sent so far.
+pub fn requests_sent() -> u64 {
+    REQUESTS_SENT.load(Ordering::Relaxed)
+}
+
+/// Counts one request towards [`requests_sent`] (the KSM redeem channel counts itself too).
+pub(crate) fn count_request() {
+    REQUESTS_SENT.fetch_add(1, Ordering::Relaxed);
+}
 
 /// URL scheme for the REST endpoint; production is always HTTPS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -332,6 +349,7 @@ impl Transport {
         )?;
         let url = self.url(&server, endpoint)?;
         tracing::debug!(endpoint, key_id = server_key.id(), "POST");
+        count_request();
 
         let response = self
             .inner
