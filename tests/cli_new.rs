@@ -98,7 +98,7 @@ fn replace_issues_a_new_token_for_the_same_gateway() {
     let replaced = run({
         let mut c = sandbox.command();
         c.args(new_args("F", "A", "edge-1", "linux"))
-            .arg("--replace");
+            .args(["--replace", "--yes"]);
         c
     });
     assert!(replaced.status.success(), "stderr: {}", stderr(&replaced));
@@ -257,13 +257,13 @@ fn gateway_remove_by_name_then_not_found() {
     assert!(first.status.success(), "stderr: {}", stderr(&first));
     let removed = run({
         let mut c = sandbox.command();
-        c.args(["gateway", "remove", "edge-1"]);
+        c.args(["gateway", "remove", "edge-1", "--yes"]);
         c
     });
     assert!(removed.status.success(), "stderr: {}", stderr(&removed));
     let again = run({
         let mut c = sandbox.command();
-        c.args(["gateway", "remove", "edge-1"]);
+        c.args(["gateway", "remove", "edge-1", "--yes"]);
         c
     });
     assert_eq!(again.status.code(), Some(5), "stderr: {}", stderr(&again));

@@ -298,6 +298,9 @@ fn base64_config_in_the_environment_logs_in_without_a_home_and_stays_unchanged()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("CI", "true")
         .env("NO_COLOR", "1")
+        // `login` turns persistent login on only with consent; these runs give it (tests of the
+        // default remove the variable).
+        .env("GW_PROVISION_PERSISTENT_LOGIN", "true")
         .env("GW_PROVISION_CONFIG_B64", &encoded)
         .arg("--sandbox-descriptor")
         .arg(&sandbox.descriptor_path)

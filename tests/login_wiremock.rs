@@ -86,7 +86,10 @@ async fn start_login_sends_the_documented_fields() {
         .unwrap();
     let request = StartLoginRequest::decode(call.payload.as_slice()).unwrap();
     assert_eq!(request.username, USERNAME, "lower-cased");
-    assert_eq!(request.client_version, gw_provision::keeper::transport::CLIENT_VERSION);
+    assert_eq!(
+        request.client_version,
+        gw_provision::keeper::transport::CLIENT_VERSION
+    );
     assert_eq!(request.client_version, "c18.1.0");
     assert_eq!(request.message_session_uid.len(), 16);
     assert_eq!(

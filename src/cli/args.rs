@@ -303,7 +303,9 @@ fn parse_enforcement(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("'{text}' is not KEY=VALUE (e.g. allow_pam_gateway=true)"))?;
     let key = key.trim();
     if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!("'{key}' is not an enforcement name (letters, digits, _)"));
+        return Err(format!(
+            "'{key}' is not an enforcement name (letters, digits, _)"
+        ));
     }
     Ok((key.to_ascii_lowercase(), value.trim().to_owned()))
 }

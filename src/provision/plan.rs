@@ -179,8 +179,12 @@ impl PlanError {
 /// The Admin Console's name for an enforcement, as the role policy screen shows it.
 fn admin_console_label(enforcement: &str) -> &'static str {
     match enforcement {
-        ALLOW_SECRETS_MANAGER => "\"Can create applications and manage secrets\" (ALLOW_SECRETS_MANAGER)",
-        ALLOW_PAM_GATEWAY => "\"Can create, deploy, and manage Keeper Gateways\" (ALLOW_PAM_GATEWAY)",
+        ALLOW_SECRETS_MANAGER => {
+            "\"Can create applications and manage secrets\" (ALLOW_SECRETS_MANAGER)"
+        }
+        ALLOW_PAM_GATEWAY => {
+            "\"Can create, deploy, and manage Keeper Gateways\" (ALLOW_PAM_GATEWAY)"
+        }
         ALLOW_ROTATE_CREDENTIALS => "\"Can rotate credentials\" (ALLOW_ROTATE_CREDENTIALS)",
         _ => "the enforcement",
     }

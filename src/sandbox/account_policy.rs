@@ -196,7 +196,10 @@ impl AccountPolicy {
     /// an enterprise always, inside only when the key is present and true.
     pub fn allows(&self, key: &str) -> bool {
         !self.is_enterprise()
-            || matches!(self.enforcements.get(key), Some(EnforcementValue::Boolean(true)))
+            || matches!(
+                self.enforcements.get(key),
+                Some(EnforcementValue::Boolean(true))
+            )
     }
 }
 

@@ -350,14 +350,10 @@ fn enforcements(
     for (key, value) in values {
         let key = key.clone();
         match value {
-            EnforcementValue::Boolean(value) => out.booleans.push(KeyValueBoolean {
-                key,
-                value: *value,
-            }),
-            EnforcementValue::Long(value) => out.longs.push(KeyValueLong {
-                key,
-                value: *value,
-            }),
+            EnforcementValue::Boolean(value) => {
+                out.booleans.push(KeyValueBoolean { key, value: *value })
+            }
+            EnforcementValue::Long(value) => out.longs.push(KeyValueLong { key, value: *value }),
             EnforcementValue::Text(value) => out.strings.push(KeyValue {
                 key,
                 value: value.clone(),

@@ -103,6 +103,9 @@ pub fn gw(home: &Path) -> Command {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("NO_COLOR", "1")
         .env("CI", "true")
+        // `login` turns persistent login on only with consent; these runs give it (tests of the
+        // default remove the variable).
+        .env("GW_PROVISION_PERSISTENT_LOGIN", "true")
         .stdin(Stdio::null());
     command
 }

@@ -281,13 +281,30 @@ pub fn provision(sandbox: &ServedSandbox, folder: &str, app: &str, gateway: &str
             .unwrap_or_else(|| panic!("`new` JSON lacks {pointer}"))
             .to_string()
     };
+    // `new` does not spend a request on the new gateway's controller UID (Commander's `pam
+    // gateway new` does not either); `gateway list` shows it, and Commander must agree with it.
+    let listed = run({
+        let mut command = sandbox.command();
+        command.args(["gateway", "list", "--output", "json"]);
+        command
+    });
+    assert!(listed.status.success(), "gateway list: {}", stderr(&listed));
+    let rows = json(&listed);
+    let gateway_uid = rows
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|row| row["name"] == gateway)
+        .and_then(|row| row["uid"].as_str())
+        .unwrap_or_else(|| panic!("`gateway list` lacks {gateway}: {rows}"))
+        .to_string();
     Provisioned {
         folder: folder.to_string(),
         folder_uid: text("/shared_folder/uid"),
         app: app.to_string(),
         app_uid: text("/application/uid"),
         gateway: gateway.to_string(),
-        gateway_uid: text("/gateway/uid"),
+        gateway_uid,
         token: text("/token"),
     }
 }

@@ -319,6 +319,9 @@ impl Pty {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("TERM", "xterm")
             .env("NO_COLOR", "1")
+            // `login` turns persistent login on only with consent; these runs give it (tests of the
+            // default remove the variable).
+            .env("GW_PROVISION_PERSISTENT_LOGIN", "true")
             .arg("--sandbox-descriptor")
             .arg(descriptor)
             .args(args);

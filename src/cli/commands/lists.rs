@@ -4,12 +4,12 @@ use crate::cli::args::{GlobalArgs, OutputFormat};
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::output::{rfc3339, Table};
+use crate::cli::wizard;
 use crate::cli::Ui;
+use crate::keeper::auth::policy::ALLOW_PAM_GATEWAY;
 use crate::keeper::pam::{self, Gateway};
 use crate::keeper::vault;
 use crate::provision::execute::remove_gateway;
-use crate::keeper::auth::policy::ALLOW_PAM_GATEWAY;
-use crate::cli::wizard;
 use crate::provision::plan::{ObservedGateway, PlanError};
 use std::collections::HashMap;
 

@@ -1,13 +1,13 @@
 //! `gw-provision new`: the whole flow, from flags or the wizard.
 
 use crate::cli::args::{GlobalArgs, NewArgs, OsArg, OutputFormat};
+use crate::cli::commands::lists::removal_needs_yes;
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::output;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
-use crate::cli::commands::lists::removal_needs_yes;
 use crate::keeper::auth::policy::{AccountPolicy, ALLOW_PAM_GATEWAY, ALLOW_SECRETS_MANAGER};
 use crate::provision::plan::{GatewayStep, ObservedGateway, PlanError};
 use crate::provision::{self, Name, Progress, ProvisionInputs, StepKind, TargetOs};
@@ -93,7 +93,10 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
             .await
             .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
         if !confirmed {
-            return Err(CliError::new(ExitStatus::Ok, "cancelled; nothing was changed"));
+            return Err(CliError::new(
+                ExitStatus::Ok,
+                "cancelled; nothing was changed",
+            ));
         }
     }
     let outcome = provision::execute(session, &observation, &plan, &connection.redeem, &progress)

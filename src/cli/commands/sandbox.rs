@@ -12,8 +12,8 @@ use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::Ui;
 use crate::sandbox::admin_client::{AdminClient, AdminClientError};
 use crate::sandbox::{
-    self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, FaultPlan, NewUser,
-    PendingApproval, PersistError, SandboxError, SandboxOptions,
+    self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, FaultPlan,
+    NewUser, PendingApproval, PersistError, SandboxError, SandboxOptions,
 };
 
 /// Runs a sandbox command.
