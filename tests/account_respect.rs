@@ -374,7 +374,7 @@ fn a_wrong_keeper_password_is_tried_once_and_exits_3_even_for_the_demo_account()
 }
 
 #[test]
-fn a_first_run_costs_at_most_9_requests_and_a_resumed_run_adding_a_gateway_at_most_6() {
+fn a_first_run_costs_at_most_11_requests_and_a_resumed_run_adding_a_gateway_at_most_6() {
     let sandbox = ServedSandbox::start();
     let first = run({
         let mut c = sandbox.command();
@@ -382,7 +382,8 @@ fn a_first_run_costs_at_most_9_requests_and_a_resumed_run_adding_a_gateway_at_mo
         c
     });
     assert!(first.status.success(), "stderr: {}", stderr(&first));
-    assert!(requests_of(&first) <= 9, "{}", stderr(&first));
+    // 9 to log in and create, plus the two looks that settle twins of a concurrent run.
+    assert!(requests_of(&first) <= 11, "{}", stderr(&first));
 
     // An account with a saved session (the seeded demo account logs in afresh on every run).
     add_user(&sandbox, "saved@example.com", &[]);

@@ -135,6 +135,9 @@ impl From<ProvisionError> for CliError {
             ProvisionError::Vault(e) => e.into(),
             ProvisionError::Ksm(e) => e.into(),
             ProvisionError::Pam(e) => e.into(),
+            ProvisionError::Keep(e) => CliError::new(ExitStatus::Internal, e.to_string()).hint(
+                "check that the config directory is writable; nothing was sent for the gateway",
+            ),
             ProvisionError::Incomplete { step, done, source } => {
                 let inner: CliError = (*source).into();
                 CliError {

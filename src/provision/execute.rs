@@ -1,19 +1,20 @@
-//! Looking at the vault, and carrying out a [`Plan`] step by step.
+//! Carrying out a [`Plan`] step by step.
 //!
 //! Each step is a single Keeper call that either happens or not, so a run cut short (an error,
 //! Ctrl-C) leaves whole objects behind; the next run observes them and reuses them.
 
+use super::converge::{winner, winning_gateway};
 use super::inputs::{ProvisionInputs, TargetOs};
 use super::install::{self, GatewayCredential, InstallInstructions};
-use super::plan::{make_plan, Action, GatewayStep, Observed, ObservedApplication};
-use super::plan::{ObservedFolder, ObservedGateway, Plan, PlanError, Step};
+use super::kept::{KeepError, KeptToken, TokenKeeper};
+use super::observe::{gateway_clients, Observation};
+use super::plan::{make_plan, Action, GatewayStep, ObservedGateway, Plan, PlanError, Step};
 use crate::keeper::auth::Session;
 use crate::keeper::ksm::{self, KsmConfig, KsmError, OneTimeToken, RedeemOptions};
 use crate::keeper::pam::{self, PamError};
-use crate::keeper::proto::enterprise::AppClientType;
 use crate::keeper::uid::Uid;
-use crate::keeper::vault::VaultSnapshot;
 use crate::keeper::vault::{self, Application, DefaultPermissions, SharedFolder, VaultError};
+use crate::keeper::vault::{RootObject, VaultSnapshot};
 
 /// The steps of the flow, for progress display and error messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +78,9 @@ pub enum ProvisionError {
     /// A PAM call failed.
     #[error(transparent)]
     Pam(#[from] PamError),
+    /// The new gateway's token could not be kept before creating it.
+    #[error(transparent)]
+    Keep(#[from] KeepError),
     /// A step failed after earlier steps changed the vault; they stay, and a re-run reuses them.
     #[error(
         "{step} failed: {source}\n{done}; re-run the same command to finish: it reuses what exists"
@@ -146,96 +150,8 @@ pub struct Outcome {
     pub install: Option<InstallInstructions>,
     /// What the account's policy holds back (e.g. rotation), from the plan.
     pub warnings: Vec<String>,
-}
-
-/// What the vault holds, with the keys the steps need.
-pub struct Observation {
-    snapshot: VaultSnapshot,
-    observed: Observed,
-}
-
-impl Observation {
-    /// The shared folders and applications found, for the wizard's pick lists.
-    pub fn observed(&self) -> &Observed {
-        &self.observed
-    }
-}
-
-/// Syncs the vault: the shared folders and applications it holds, with their keys.
-pub async fn sync(session: &Session) -> Result<Observation, ProvisionError> {
-    let snapshot = vault::sync_down(session).await?;
-    let observed = Observed {
-        folders: snapshot
-            .shared_folders
-            .iter()
-            .map(|f| ObservedFolder {
-                uid: f.uid,
-                name: f.name.clone(),
-                at_root: f.at_root,
-            })
-            .collect(),
-        applications: snapshot
-            .applications
-            .iter()
-            .map(|a| ObservedApplication {
-                uid: a.uid,
-                title: a.title.clone(),
-            })
-            .collect(),
-        policy: session.policy(),
-        ..Observed::default()
-    };
-    Ok(Observation { snapshot, observed })
-}
-
-/// When the chosen application exists, reads its share of the chosen folder and its gateways.
-pub async fn inspect(
-    session: &Session,
-    observation: &mut Observation,
-    inputs: &ProvisionInputs,
-) -> Result<(), ProvisionError> {
-    let snapshot = &observation.snapshot;
-    let observed = &mut observation.observed;
-    let apps: Vec<&Application> = snapshot
-        .applications
-        .iter()
-        .filter(|a| a.title == inputs.application.as_str())
-        .collect();
-    let [app] = apps.as_slice() else {
-        // None: nothing to inspect; several: planning reports the ambiguity.
-        return Ok(());
-    };
-    let info = ksm::get_app_info(session, &app.uid).await?;
-    let folder = snapshot
-        .shared_folders
-        .iter()
-        .find(|f| f.at_root && f.name == inputs.shared_folder.as_str());
-    observed.share_editable = folder.and_then(|folder| {
-        info.shares
-            .iter()
-            .find(|s| s.secret_uid == folder.uid)
-            .map(|s| s.editable)
-    });
-    // Gateways are matched from the application's clients alone (no `pam/get_controllers`
-    // before the first write, as Commander's `pam gateway new` needs none): only gateway-type
-    // clients count, so an ordinary KSM device that shares a gateway's name is never touched.
-    observed.gateways = gateway_clients(&info);
-    Ok(())
-}
-
-/// The application's gateway-type clients (`DISCOVERY_AND_ROTATION_CONTROLLER`).
-pub fn gateway_clients(info: &ksm::AppInfo) -> Vec<ObservedGateway> {
-    info.clients
-        .iter()
-        .filter(|c| c.app_client_type == AppClientType::DiscoveryAndRotationController as i32)
-        .map(|c| ObservedGateway {
-            name: c.name.clone(),
-            controller_uid: None,
-            client_id: Some(c.client_id.clone()),
-            initialized: c.first_access > 0,
-            created_ms: c.created_on,
-        })
-        .collect()
+    /// What this run did that the user should know of (a twin settled, a kept token shown).
+    pub notes: Vec<String>,
 }
 
 /// Plans against an observation.
@@ -277,13 +193,14 @@ pub fn dry_run(plan: &Plan) -> Outcome {
         config: None,
         install: None,
         warnings: plan.warnings.clone(),
+        notes: Vec::new(),
     }
 }
 
 fn gateway_uid(step: &GatewayStep) -> Option<Uid> {
     match step {
         GatewayStep::KeepExisting(g) => g.controller_uid,
-        GatewayStep::Create | GatewayStep::Replace(_) => None,
+        _ => None,
     }
 }
 
@@ -305,19 +222,22 @@ impl Done {
     }
 }
 
-/// Carries out the plan. `redeem` is used only for docker/kubernetes targets.
+/// Carries out the plan. `redeem` is used only for docker/kubernetes targets; `keeper` holds
+/// the new gateway's token from before the write that registers it until the CLI has shown it.
 pub async fn execute(
     session: &Session,
-    observation: &Observation,
+    observation: &mut Observation,
     plan: &Plan,
     redeem: &RedeemOptions,
+    keeper: &dyn TokenKeeper,
     progress: &dyn Progress,
 ) -> Result<Outcome, ProvisionError> {
     let inputs = &plan.inputs;
     let mut done = Done::default();
+    let mut notes = Vec::new();
 
     progress.started(StepKind::SharedFolder);
-    let folder: SharedFolder = match plan.shared_folder {
+    let mut folder: SharedFolder = match plan.shared_folder {
         Step::Reuse(uid) => find_folder(&observation.snapshot, uid)?,
         Step::Create => {
             let created = vault::add_shared_folder(
@@ -341,7 +261,7 @@ pub async fn execute(
     );
 
     progress.started(StepKind::Application);
-    let app: Application = match plan.application {
+    let mut app: Application = match plan.application {
         Step::Reuse(uid) => find_application(&observation.snapshot, uid)?,
         Step::Create => {
             let created = ksm::add_application(session, inputs.application.as_str())
@@ -356,8 +276,35 @@ pub async fn execute(
     };
     progress.finished(StepKind::Application, plan.application.action(), &app.title);
 
+    let (mut folder_action, mut app_action) =
+        (plan.shared_folder.action(), plan.application.action());
+    if plan.shared_folder == Step::Create || plan.application == Step::Create {
+        let twins = settle_twins(session, observation, plan, &folder, &app)
+            .await
+            .map_err(|e| done.fail(StepKind::Application, e))?;
+        if let Some(winner) = twins.folder {
+            notes.push(format!(
+                "another run created shared folder '{}' at the same time: using the first ({}), ours was removed",
+                winner.name, winner.uid
+            ));
+            folder = winner;
+            folder_action = Action::Reused;
+        }
+        if let Some(winner) = twins.application {
+            notes.push(format!(
+                "another run created application '{}' at the same time: using the first ({}), ours was removed",
+                winner.title, winner.uid
+            ));
+            app = winner;
+            app_action = Action::Reused;
+        }
+    }
+    // After a twin was settled the winner's share may exist already; Keeper answers a second
+    // `app_share_add` with "Duplicate share", which counts as success.
+    let share_action = plan.share;
+
     progress.started(StepKind::Share);
-    match plan.share {
+    match share_action {
         Action::Reused => {}
         Action::Updated => {
             // Keeper has no "edit share" call: Commander and the SDK remove and re-add it.
@@ -380,42 +327,19 @@ pub async fn execute(
                 .push("shared the folder with the application (Can Edit)".to_string());
         }
     }
-    progress.finished(StepKind::Share, plan.share, "Can Edit");
+    progress.finished(StepKind::Share, share_action, "Can Edit");
 
     progress.started(StepKind::Gateway);
-    let mut token = None;
-    let mut token_expires_at = None;
-    let gateway_uid = match &plan.gateway {
-        GatewayStep::KeepExisting(existing) => existing.controller_uid,
-        step => {
-            if let GatewayStep::Replace(old) = step {
-                remove_gateway(session, &app.uid, old)
-                    .await
-                    .map_err(|e| done.fail(StepKind::Gateway, e))?;
-                done.0
-                    .push(format!("removed the old gateway '{}'", old.name));
-            }
-            let minted = ksm::add_gateway_client(
-                session,
-                &app,
-                inputs.gateway.as_str(),
-                inputs.token_expiry_minutes,
-            )
-            .await
-            .map_err(|e| done.fail(StepKind::Gateway, e))?;
-            done.0.push(format!("created gateway '{}'", inputs.gateway));
-            token_expires_at = Some(minted.expires_at);
-            token = Some(minted.token);
-            // Keeper assigns the controller UID when the client is added but does not return it;
-            // like Commander's `pam gateway new`, no extra request is spent to look it up.
-            None
-        }
-    };
+    let minted = gateway_step(session, &app, plan, keeper, &mut done, &mut notes).await?;
     progress.finished(
         StepKind::Gateway,
         plan.gateway.action(),
         inputs.gateway.as_str(),
     );
+    let (token, token_expires_at, gateway_uid) = match minted {
+        Minted::Token { token, expires_at } => (Some(token), Some(expires_at), None),
+        Minted::Kept(uid) => (None, None, uid),
+    };
 
     let mut config = None;
     let install = match (&token, inputs.os.needs_config()) {
@@ -440,14 +364,14 @@ pub async fn execute(
         shared_folder: Resolved {
             uid: Some(folder.uid),
             name: folder.name.clone(),
-            action: plan.shared_folder.action(),
+            action: folder_action,
         },
         application: Resolved {
             uid: Some(app.uid),
             name: app.title.clone(),
-            action: plan.application.action(),
+            action: app_action,
         },
-        share_action: plan.share,
+        share_action,
         gateway: GatewayOutcome {
             name: inputs.gateway.to_string(),
             os: inputs.os,
@@ -459,7 +383,171 @@ pub async fn execute(
         config,
         install: Some(install),
         warnings: plan.warnings.clone(),
+        notes,
     })
+}
+
+/// What the gateway step produced.
+enum Minted {
+    /// A token to show (new, or kept by an earlier run that never showed it).
+    Token {
+        token: OneTimeToken,
+        expires_at: time::OffsetDateTime,
+    },
+    /// `--existing`: no token; the controller UID when known.
+    Kept(Option<Uid>),
+}
+
+async fn gateway_step(
+    session: &Session,
+    app: &Application,
+    plan: &Plan,
+    keeper: &dyn TokenKeeper,
+    done: &mut Done,
+    notes: &mut Vec<String>,
+) -> Result<Minted, ProvisionError> {
+    let inputs = &plan.inputs;
+    let name = inputs.gateway.as_str();
+    let old = match &plan.gateway {
+        GatewayStep::KeepExisting(existing) => return Ok(Minted::Kept(existing.controller_uid)),
+        GatewayStep::Finish(_) => {
+            let kept = keeper.find(&app.uid, name).ok_or_else(|| {
+                done.fail(
+                    StepKind::Gateway,
+                    KsmError::NotFound(format!("the kept token of gateway '{name}'")),
+                )
+            })?;
+            notes.push(format!(
+                "gateway '{name}' was created by an earlier run that never showed its token: here it is"
+            ));
+            return Ok(Minted::Token {
+                expires_at: ms_to_time(kept.expires_at_ms),
+                token: kept.token,
+            });
+        }
+        GatewayStep::Create => None,
+        GatewayStep::Replace(old) => Some(old),
+        GatewayStep::ReplaceUnshown(old) => {
+            notes.push(format!(
+                "gateway '{name}' was created by an earlier run whose token was never shown and can no longer be used: replaced it"
+            ));
+            Some(old)
+        }
+    };
+    if let Some(old) = old {
+        remove_gateway(session, &app.uid, old)
+            .await
+            .map_err(|e| done.fail(StepKind::Gateway, e))?;
+        keeper.forget(&app.uid, name);
+        done.0
+            .push(format!("removed the old gateway '{}'", old.name));
+    }
+
+    let expires_at_ms = ksm::first_access_expiry(inputs.token_expiry_minutes);
+    let kept = KeptToken {
+        app_uid: app.uid,
+        gateway: name.to_owned(),
+        token: OneTimeToken::generate(session.server().token_prefix()),
+        expires_at_ms,
+    };
+    keeper
+        .keep(&kept)
+        .map_err(|e| done.fail(StepKind::Gateway, e))?;
+    let minted =
+        ksm::add_gateway_client_with_token(session, app, name, kept.token.clone(), expires_at_ms)
+            .await
+            .map_err(|e| done.fail(StepKind::Gateway, e))?;
+    done.0.push(format!("created gateway '{name}'"));
+
+    // Converge with a run that added a gateway of the same name at the same time.
+    let info = ksm::get_app_info(session, &app.uid)
+        .await
+        .map_err(|e| done.fail(StepKind::Gateway, e))?;
+    let lower = name.to_lowercase();
+    let twins: Vec<ObservedGateway> = gateway_clients(&info)
+        .into_iter()
+        .filter(|g| g.name.to_lowercase() == lower)
+        .collect();
+    let ours = Some(minted.client_id.clone());
+    if twins.len() > 1 && winning_gateway(&twins).map(|w| &w.client_id) != Some(&ours) {
+        ksm::remove_clients(session, &app.uid, std::slice::from_ref(&minted.client_id))
+            .await
+            .map_err(|e| done.fail(StepKind::Gateway, e))?;
+        keeper.forget(&app.uid, name);
+        done.0.pop();
+        return Err(done.fail(
+            StepKind::Gateway,
+            PlanError::GatewayExists {
+                name: name.to_owned(),
+                application: app.title.clone(),
+            },
+        ));
+    }
+    Ok(Minted::Token {
+        token: minted.token,
+        expires_at: minted.expires_at,
+    })
+}
+
+fn ms_to_time(ms: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Twins a concurrent run made of what this run created, already settled.
+#[derive(Default)]
+struct Twins {
+    /// The older shared folder to use instead of ours (ours was removed).
+    folder: Option<SharedFolder>,
+    /// The older application to use instead of ours (ours was removed).
+    application: Option<Application>,
+}
+
+/// Looks again (one incremental sync) for shared folders and applications named like those this
+/// run just created; where an older twin exists, removes ours and returns the twin.
+async fn settle_twins(
+    session: &Session,
+    observation: &mut Observation,
+    plan: &Plan,
+    folder: &SharedFolder,
+    app: &Application,
+) -> Result<Twins, ProvisionError> {
+    let fresh = observation.vault.sync(session).await?;
+    let mut twins = Twins::default();
+    let mut ours_to_remove = Vec::new();
+    if plan.shared_folder == Step::Create {
+        let named: Vec<&SharedFolder> = fresh
+            .shared_folders
+            .iter()
+            .filter(|f| f.at_root && f.name == folder.name)
+            .collect();
+        let best = winner(
+            named.iter().map(|f| &f.uid).chain([&folder.uid]),
+            &fresh.revisions,
+        );
+        if let Some(best) = best.filter(|b| *b != folder.uid) {
+            twins.folder = named.into_iter().find(|f| f.uid == best).cloned();
+            ours_to_remove.push(RootObject::SharedFolder(folder.uid));
+        }
+    }
+    if plan.application == Step::Create {
+        let named: Vec<&Application> = fresh
+            .applications
+            .iter()
+            .filter(|a| a.title == app.title)
+            .collect();
+        let best = winner(
+            named.iter().map(|a| &a.uid).chain([&app.uid]),
+            &fresh.revisions,
+        );
+        if let Some(best) = best.filter(|b| *b != app.uid) {
+            twins.application = named.into_iter().find(|a| a.uid == best).cloned();
+            ours_to_remove.push(RootObject::Record(app.uid));
+        }
+    }
+    vault::delete_from_root(session, &ours_to_remove).await?;
+    observation.snapshot = fresh;
+    Ok(twins)
 }
 
 fn find_folder(snapshot: &VaultSnapshot, uid: Uid) -> Result<SharedFolder, ProvisionError> {

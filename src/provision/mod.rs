@@ -3,14 +3,16 @@
 //!
 //! The wizard, the flags, `--dry-run` and JSON output all drive this same code.
 
+pub mod converge;
 pub mod execute;
 pub mod inputs;
 pub mod install;
+pub mod kept;
+pub mod observe;
 pub mod plan;
 
-pub use execute::{
-    dry_run, execute, inspect, sync, Observation, Outcome, Progress, ProvisionError, Silent,
-    StepKind,
-};
+pub use execute::{dry_run, execute, Outcome, Progress, ProvisionError, Silent, StepKind};
 pub use inputs::{Name, ProvisionInputs, TargetOs};
+pub use kept::{KeepNothing, KeptToken, TokenKeeper};
+pub use observe::{inspect, sync, Observation};
 pub use plan::{make_plan, Action, Plan, PlanError};

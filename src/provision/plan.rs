@@ -109,6 +109,18 @@ pub struct Observed {
     pub gateways: Vec<ObservedGateway>,
     /// The account's enterprise role enforcements.
     pub policy: AccountPolicy,
+    /// A token this machine kept for the chosen gateway and never showed (see `provision::kept`).
+    pub kept: Option<KeptGateway>,
+}
+
+/// What the plan needs to know of a kept token: which client it belongs to, and whether it
+/// can still be redeemed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptGateway {
+    /// The KSM client id of the kept token.
+    pub client_id: Vec<u8>,
+    /// Whether its first-access window has passed.
+    pub expired: bool,
 }
 
 /// Why no plan could be made; each maps to a documented exit code.
@@ -275,14 +287,20 @@ pub enum GatewayStep {
     Replace(ObservedGateway),
     /// Leave this gateway alone and print the upgrade command (`--existing`).
     KeepExisting(ObservedGateway),
+    /// An earlier run on this machine created this gateway and never showed its token (a lost
+    /// reply, a failed redeem): show the kept token now.
+    Finish(ObservedGateway),
+    /// Like `Finish`, but the kept token expired (or was spent by a failed redeem): the gateway
+    /// nobody ever received is replaced by a new one, with no question asked.
+    ReplaceUnshown(ObservedGateway),
 }
 
 impl GatewayStep {
     /// The action this step takes when executed.
     pub fn action(&self) -> Action {
         match self {
-            GatewayStep::Create => Action::Created,
-            GatewayStep::Replace(_) => Action::Replaced,
+            GatewayStep::Create | GatewayStep::Finish(_) => Action::Created,
+            GatewayStep::Replace(_) | GatewayStep::ReplaceUnshown(_) => Action::Replaced,
             GatewayStep::KeepExisting(_) => Action::Reused,
         }
     }
@@ -338,8 +356,21 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         Step::Reuse(_) => find_gateway(&observed.gateways, inputs.gateway.as_str()),
         Step::Create => None,
     };
+    let kept = existing_gateway.as_ref().and_then(|found| {
+        observed
+            .kept
+            .as_ref()
+            .filter(|k| found.client_id.as_ref() == Some(&k.client_id))
+    });
     let gateway = match (existing_gateway, inputs.existing, inputs.replace) {
         (Some(found), true, _) => GatewayStep::KeepExisting(found),
+        (Some(found), false, false) if kept.is_some() => {
+            if kept.is_some_and(|k| k.expired) || found.initialized {
+                GatewayStep::ReplaceUnshown(found)
+            } else {
+                GatewayStep::Finish(found)
+            }
+        }
         (None, true, _) => {
             return Err(PlanError::GatewayMissing {
                 name: inputs.gateway.to_string(),
@@ -627,6 +658,7 @@ mod tests {
             share_editable: Some(true),
             gateways: vec![gateway("edge-1")],
             policy: enterprise(&[]),
+            kept: None,
         };
         let plan = make_plan(
             &ProvisionInputs {
@@ -652,6 +684,49 @@ mod tests {
             .unwrap()
             .warnings
             .is_empty());
+    }
+
+    fn with_kept(expired: bool, initialized: bool) -> Observed {
+        let mut g = gateway("edge-1");
+        g.client_id = Some(vec![7; 64]);
+        g.initialized = initialized;
+        Observed {
+            applications: vec![app("Gateway Lab App")],
+            gateways: vec![g],
+            kept: Some(KeptGateway {
+                client_id: vec![7; 64],
+                expired,
+            }),
+            ..Observed::default()
+        }
+    }
+
+    #[test]
+    fn a_gateway_whose_kept_token_was_never_shown_is_finished_not_a_conflict() {
+        let plan = make_plan(&inputs(), &with_kept(false, false)).unwrap();
+        assert!(matches!(plan.gateway, GatewayStep::Finish(_)));
+        assert_eq!(plan.gateway.action(), Action::Created);
+    }
+
+    #[test]
+    fn an_expired_or_spent_kept_token_replaces_the_unshown_gateway() {
+        for (expired, initialized) in [(true, false), (false, true)] {
+            let plan = make_plan(&inputs(), &with_kept(expired, initialized)).unwrap();
+            assert!(matches!(plan.gateway, GatewayStep::ReplaceUnshown(_)));
+        }
+    }
+
+    #[test]
+    fn a_kept_token_of_another_client_does_not_claim_the_gateway() {
+        let mut observed = with_kept(false, false);
+        observed.kept = Some(KeptGateway {
+            client_id: vec![9; 64],
+            expired: false,
+        });
+        assert!(matches!(
+            make_plan(&inputs(), &observed),
+            Err(PlanError::GatewayExists { .. })
+        ));
     }
 
     #[test]

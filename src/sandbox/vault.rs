@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::keeper::crypto::b64url_decode;
+use crate::keeper::crypto::{b64url_decode, b64url_encode};
 use crate::keeper::proto::records::RecordKeyType;
 use crate::keeper::proto::v2::{FolderAddCommand, FolderType, V2Response};
 use crate::keeper::proto::vault as pb;
@@ -271,6 +271,8 @@ pub fn execute_v2_command(shared: &Arc<Shared>, request: &RestRequest) -> Result
                 V2Response::failure("bad_request", format!("invalid folder_add: {error}"))
             }
         },
+        "pre_delete" => pre_delete(shared, account, &command),
+        "delete" => delete(shared, account, &command),
         "" => V2Response::failure("bad_request", "the command object has no \"command\""),
         other => V2Response::failure(
             "unknown_command",
@@ -358,6 +360,86 @@ fn folder_add(shared: &Arc<Shared>, account: usize, command: FolderAddCommand) -
     let mut reply = V2Response::success();
     reply.extra.insert("revision".into(), json!(revision));
     reply
+}
+
+/// The objects a `pre_delete` named, from `object_uid`/`object_type` (Commander's shapes).
+fn delete_objects(command: &Value) -> Option<Vec<(Uid, bool)>> {
+    command["objects"]
+        .as_array()?
+        .iter()
+        .map(|o| {
+            let uid = o["object_uid"].as_str()?.parse::<Uid>().ok()?;
+            match o["object_type"].as_str()? {
+                "shared_folder" => Some((uid, true)),
+                "record" => Some((uid, false)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// v2 `pre_delete`: checks the objects and answers a token naming them, plus the summary
+/// Commander prints. The token is the object list itself (the sandbox keeps no pending state).
+fn pre_delete(shared: &Arc<Shared>, account: usize, command: &Value) -> V2Response {
+    let Some(objects) = delete_objects(command).filter(|o| !o.is_empty()) else {
+        return V2Response::failure(
+            "bad_request",
+            "pre_delete needs objects with object_uid and object_type shared_folder or record",
+        );
+    };
+    let state = shared.read();
+    let vault = &state.accounts[account].vault;
+    for (uid, is_folder) in &objects {
+        let known = if *is_folder {
+            vault.shared_folders.contains_key(uid)
+        } else {
+            vault.records.contains_key(uid)
+        };
+        if !known {
+            return V2Response::failure("not_found", format!("object {uid} was not found"));
+        }
+    }
+    let token = b64url_encode(command["objects"].to_string().as_bytes());
+    let mut reply = V2Response::success();
+    reply.extra.insert(
+        "pre_delete_response".into(),
+        json!({
+            "pre_delete_token": token,
+            "would_delete": {"deletion_summary": [format!("{} object(s) will be removed", objects.len())]},
+        }),
+    );
+    reply
+}
+
+/// v2 `delete`: removes what the `pre_delete` token names — a shared folder (with the app
+/// shares that point at it) or a record (an application with its shares, clients, gateways).
+fn delete(shared: &Arc<Shared>, account: usize, command: &Value) -> V2Response {
+    let objects = command["pre_delete_token"]
+        .as_str()
+        .and_then(|t| b64url_decode(t).ok())
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|objects| delete_objects(&json!({ "objects": objects })));
+    let Some(objects) = objects else {
+        return V2Response::failure("bad_request", "invalid pre_delete_token");
+    };
+    let mut state = shared.write();
+    let vault = &mut state.accounts[account].vault;
+    vault.bump();
+    for (uid, is_folder) in objects {
+        if is_folder {
+            vault.shared_folders.remove(&uid);
+            for app in vault.apps.values_mut() {
+                app.shares.retain(|s| s.secret_uid != uid);
+            }
+        } else {
+            vault.records.remove(&uid);
+            vault.apps.remove(&uid);
+            vault.controllers.retain(|_, c| c.app_uid != uid);
+        }
+    }
+    drop(state);
+    shared.changed();
+    V2Response::success()
 }
 
 /// `vault/get_records_details`: the owner's permissions on each requested record.

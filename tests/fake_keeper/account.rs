@@ -186,6 +186,11 @@ pub async fn serve_account(fake: &FakeKeeper, account: &Arc<Account>) {
         },
     )
     .await;
+    fake.on("setting/set_user_setting", |call| {
+        assert_eq!(call.session_token, b"session");
+        Reply::Empty
+    })
+    .await;
     fake.on("vault/logout_v3", |call| {
         assert_eq!(call.session_token, b"session");
         Reply::Empty

@@ -4,13 +4,15 @@ use crate::cli::args::{GlobalArgs, NewArgs, OsArg, OutputFormat};
 use crate::cli::commands::lists::removal_needs_yes;
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
+use crate::cli::kept_tokens::FileTokenKeeper;
 use crate::cli::output;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
 use crate::keeper::auth::policy::{AccountPolicy, ALLOW_PAM_GATEWAY, ALLOW_SECRETS_MANAGER};
 use crate::provision::plan::{GatewayStep, ObservedGateway, PlanError};
-use crate::provision::{self, Name, Progress, ProvisionInputs, StepKind, TargetOs};
+use crate::provision::TokenKeeper;
+use crate::provision::{self, KeepNothing, Name, Progress, ProvisionInputs, StepKind, TargetOs};
 
 /// Demo defaults for `--sandbox`, the newcomer's first run.
 const DEMO_FOLDER: &str = "Gateway Lab";
@@ -71,8 +73,20 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         token_expiry_minutes: args.token_expiry,
     };
 
+    let keeper: Box<dyn TokenKeeper> = match FileTokenKeeper::for_account(
+        session.server().host(),
+        session.username(),
+    ) {
+        Some(keeper) => Box::new(keeper),
+        None => {
+            tracing::warn!(
+                    "no config directory: the new gateway's token is not kept, so a lost reply cannot be finished by a re-run"
+                );
+            Box::new(KeepNothing)
+        }
+    };
     progress.started(StepKind::Observe);
-    provision::inspect(session, &mut observation, &inputs)
+    provision::inspect(session, &mut observation, &inputs, keeper.as_ref())
         .await
         .inspect_err(|_| progress.abandon())?;
     progress.abandon();
@@ -99,10 +113,27 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
             ));
         }
     }
-    let outcome = provision::execute(session, &observation, &plan, &connection.redeem, &progress)
-        .await
-        .inspect_err(|_| progress.abandon())?;
-    print_outcome(ui, &outcome, &connection.server_label, false)
+    let outcome = provision::execute(
+        session,
+        &mut observation,
+        &plan,
+        &connection.redeem,
+        keeper.as_ref(),
+        &progress,
+    )
+    .await
+    .inspect_err(|_| progress.abandon())?;
+    if ui.output == OutputFormat::Text {
+        for note in &outcome.notes {
+            eprintln!("{} {note}", console::style("note:").cyan().bold());
+        }
+    }
+    print_outcome(ui, &outcome, &connection.server_label, false)?;
+    // Shown: the kept token has done its job.
+    if let Some(app) = outcome.application.uid {
+        keeper.forget(&app, plan.inputs.gateway.as_str());
+    }
+    Ok(())
 }
 
 /// The gateway step needs Secrets Manager and gateway management; refuse before any question.

@@ -78,6 +78,27 @@ pub async fn add_gateway_client(
     }
     let token = OneTimeToken::generate(session.server().token_prefix());
     let expires_on_ms = now_ms().saturating_add(i64::from(first_access_expiry_minutes) * 60_000);
+    add_gateway_client_with_token(session, app, name, token, expires_on_ms).await
+}
+
+/// When a token minted now for `minutes` stops being redeemable (ms since the epoch).
+pub fn first_access_expiry(minutes: u32) -> i64 {
+    now_ms().saturating_add(i64::from(minutes) * 60_000)
+}
+
+/// Adds a gateway client for a token the caller minted (and may have kept) beforehand, so a run
+/// whose reply is lost can still show the token the server now holds.
+pub async fn add_gateway_client_with_token(
+    session: &Session,
+    app: &Application,
+    name: &str,
+    token: OneTimeToken,
+    expires_on_ms: i64,
+) -> Result<NewGatewayClient, KsmError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(KsmError::InvalidInput("the gateway name is empty".into()));
+    }
     let request = add_app_client_request(app, &token, name, expires_on_ms);
     let device: Device = session
         .execute_proto("vault/app_client_add", &request)

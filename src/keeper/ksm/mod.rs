@@ -16,8 +16,8 @@ pub use apps::{
     AppShare, ApplicationSummary, ShareType,
 };
 pub use clients::{
-    add_app_client_request, add_gateway_client, remove_clients, NewGatewayClient,
-    FIRST_ACCESS_EXPIRY_MINUTES,
+    add_app_client_request, add_gateway_client, add_gateway_client_with_token, first_access_expiry,
+    remove_clients, NewGatewayClient, FIRST_ACCESS_EXPIRY_MINUTES,
 };
 pub use config::{ConfigError, KsmConfig};
 pub use redeem::{redeem, RedeemOptions, KSM_CLIENT_VERSION};

@@ -4,6 +4,7 @@
 //! [`VaultSnapshot`]; `add_shared_folder` creates a shared folder at the vault root.
 //! Facts: protocol-vault-ksm-gateway.md §1, §2.2, §7.
 
+pub mod delete;
 pub mod folders;
 pub mod sync;
 
@@ -14,6 +15,7 @@ use crate::keeper::refusal::Failure;
 use crate::keeper::transport::TransportError;
 use crate::keeper::uid::Uid;
 
+pub use delete::{delete_from_root, RootObject};
 pub use folders::{add_shared_folder, folder_add_command, DefaultPermissions};
 pub use sync::{SyncBuilder, VaultKeys};
 
@@ -63,30 +65,53 @@ impl From<TransportError> for VaultError {
 
 /// Downloads the whole vault (following `hasMore`) and decrypts what provisioning needs.
 pub async fn sync_down(session: &Session) -> Result<VaultSnapshot, VaultError> {
-    let mut builder = SyncBuilder::new();
-    let mut request = SyncDownRequest::default();
-    for _ in 0..MAX_SYNC_PAGES {
-        let page: SyncDownResponse = session.execute_proto("vault/sync_down", &request).await?;
-        builder.apply(&page);
-        if !page.has_more {
-            return Ok(builder.finish(&VaultKeys {
-                data_key: session.data_key(),
-                rsa_private_key: session.rsa_private_key(),
-                ecc_private_key: session.ecc_private_key(),
-            }));
+    let mut sync = VaultSync::default();
+    sync.sync(session).await
+}
+
+/// A vault kept in step with the server: the first [`VaultSync::sync`] downloads everything, each
+/// later one only what changed since (Keeper's continuation token), applied to the same pages —
+/// so a run can look again after a write for what others made meanwhile at the cost of one small
+/// request.
+#[derive(Default)]
+pub struct VaultSync {
+    builder: SyncBuilder,
+    continuation_token: Vec<u8>,
+}
+
+impl VaultSync {
+    /// Brings the vault up to date and decrypts what provisioning needs.
+    pub async fn sync(&mut self, session: &Session) -> Result<VaultSnapshot, VaultError> {
+        let mut request = SyncDownRequest {
+            continuation_token: self.continuation_token.clone(),
+            ..SyncDownRequest::default()
+        };
+        for _ in 0..MAX_SYNC_PAGES {
+            let page: SyncDownResponse = session.execute_proto("vault/sync_down", &request).await?;
+            self.builder.apply(&page);
+            if !page.continuation_token.is_empty() {
+                self.continuation_token = page.continuation_token.clone();
+            }
+            if !page.has_more {
+                return Ok(self.builder.finish(&VaultKeys {
+                    data_key: session.data_key(),
+                    rsa_private_key: session.rsa_private_key(),
+                    ecc_private_key: session.ecc_private_key(),
+                }));
+            }
+            if page.continuation_token.is_empty()
+                || page.continuation_token == request.continuation_token
+            {
+                return Err(VaultError::BadResponse(
+                    "sync_down says hasMore but gives no new continuation token".into(),
+                ));
+            }
+            request.continuation_token = page.continuation_token;
         }
-        if page.continuation_token.is_empty()
-            || page.continuation_token == request.continuation_token
-        {
-            return Err(VaultError::BadResponse(
-                "sync_down says hasMore but gives no new continuation token".into(),
-            ));
-        }
-        request.continuation_token = page.continuation_token;
+        Err(VaultError::BadResponse(format!(
+            "sync_down still had more after {MAX_SYNC_PAGES} pages"
+        )))
     }
-    Err(VaultError::BadResponse(format!(
-        "sync_down still had more after {MAX_SYNC_PAGES} pages"
-    )))
 }
 
 /// What the provisioning flow needs from a vault sync: shared folders and applications, decrypted.
@@ -96,6 +121,9 @@ pub struct VaultSnapshot {
     pub shared_folders: Vec<SharedFolder>,
     /// Every KSM application record (v5, `type: "app"`) this account can decrypt, ordered by UID.
     pub applications: Vec<Application>,
+    /// The sync revision at which each shared folder and application was last written; the
+    /// lower of two twins made by a race is the older one.
+    pub revisions: std::collections::BTreeMap<Uid, i64>,
 }
 
 /// A classic shared folder with its decrypted key (the key KSM shares are built from).

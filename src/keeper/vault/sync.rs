@@ -48,6 +48,7 @@ struct RawSharedFolder {
     key: Option<WrappedKey>,
     name: Vec<u8>,
     data: Vec<u8>,
+    revision: i64,
 }
 
 #[derive(Clone, Default)]
@@ -70,6 +71,8 @@ pub struct SyncBuilder {
     /// Record keys from `recordMetaData`; kept for every record because metadata and the record
     /// itself may arrive on different pages, but only v5 ones are ever decrypted.
     record_keys: BTreeMap<Uid, WrappedKey>,
+    /// Revision of each version-5 record (when it was added: orders twins made by a race).
+    application_revisions: BTreeMap<Uid, i64>,
 }
 
 impl SyncBuilder {
@@ -126,6 +129,7 @@ impl SyncBuilder {
             });
             entry.name = folder.name.clone();
             entry.data = folder.data.clone();
+            entry.revision = folder.revision;
         }
 
         for link in &page.user_folder_shared_folders {
@@ -153,6 +157,7 @@ impl SyncBuilder {
             };
             if record.version == APPLICATION_RECORD_VERSION {
                 self.application_records.insert(uid, record.data.clone());
+                self.application_revisions.insert(uid, record.revision);
             } else {
                 self.application_records.remove(&uid);
             }
@@ -167,6 +172,7 @@ impl SyncBuilder {
         {
             self.application_records.remove(&uid);
             self.record_keys.remove(&uid);
+            self.application_revisions.remove(&uid);
         }
         for uid in page.removed_teams.iter().filter_map(|b| uid_of(b, "team")) {
             self.teams.remove(&uid);
@@ -223,9 +229,16 @@ impl SyncBuilder {
             .filter_map(|(uid, data)| self.decrypt_application(uid, data, keys))
             .collect();
 
+        let revisions = self
+            .shared_folders
+            .iter()
+            .map(|(uid, raw)| (*uid, raw.revision))
+            .chain(self.application_revisions.iter().map(|(u, r)| (*u, *r)))
+            .collect();
         VaultSnapshot {
             shared_folders,
             applications,
+            revisions,
         }
     }
 

@@ -1,0 +1,116 @@
+//! Looking at the vault: one sync, the chosen application's shares and gateway clients, the
+//! account's policy and any token this machine kept for the gateway.
+
+use super::execute::ProvisionError;
+use super::inputs::ProvisionInputs;
+use super::kept::TokenKeeper;
+use super::plan::{KeptGateway, Observed, ObservedApplication, ObservedFolder, ObservedGateway};
+use crate::keeper::auth::Session;
+use crate::keeper::ksm;
+use crate::keeper::proto::enterprise::AppClientType;
+use crate::keeper::vault::{Application, VaultSnapshot, VaultSync};
+
+/// What the vault holds, with the keys the steps need, and the sync to look again with.
+pub struct Observation {
+    pub(crate) snapshot: VaultSnapshot,
+    pub(crate) observed: Observed,
+    pub(crate) vault: VaultSync,
+}
+
+impl Observation {
+    /// The shared folders and applications found, for the wizard's pick lists.
+    pub fn observed(&self) -> &Observed {
+        &self.observed
+    }
+}
+
+/// Syncs the vault: the shared folders and applications it holds, with their keys.
+pub async fn sync(session: &Session) -> Result<Observation, ProvisionError> {
+    let mut vault = VaultSync::default();
+    let snapshot = vault.sync(session).await?;
+    let observed = Observed {
+        folders: snapshot
+            .shared_folders
+            .iter()
+            .map(|f| ObservedFolder {
+                uid: f.uid,
+                name: f.name.clone(),
+                at_root: f.at_root,
+            })
+            .collect(),
+        applications: snapshot
+            .applications
+            .iter()
+            .map(|a| ObservedApplication {
+                uid: a.uid,
+                title: a.title.clone(),
+            })
+            .collect(),
+        policy: session.policy(),
+        ..Observed::default()
+    };
+    Ok(Observation {
+        snapshot,
+        observed,
+        vault,
+    })
+}
+
+/// When the chosen application exists, reads its share of the chosen folder and its gateways,
+/// and looks up a token this machine kept for the gateway.
+pub async fn inspect(
+    session: &Session,
+    observation: &mut Observation,
+    inputs: &ProvisionInputs,
+    keeper: &dyn TokenKeeper,
+) -> Result<(), ProvisionError> {
+    let snapshot = &observation.snapshot;
+    let observed = &mut observation.observed;
+    let apps: Vec<&Application> = snapshot
+        .applications
+        .iter()
+        .filter(|a| a.title == inputs.application.as_str())
+        .collect();
+    let [app] = apps.as_slice() else {
+        // None: nothing to inspect; several: planning reports the ambiguity.
+        return Ok(());
+    };
+    let info = ksm::get_app_info(session, &app.uid).await?;
+    let folder = snapshot
+        .shared_folders
+        .iter()
+        .find(|f| f.at_root && f.name == inputs.shared_folder.as_str());
+    observed.share_editable = folder.and_then(|folder| {
+        info.shares
+            .iter()
+            .find(|s| s.secret_uid == folder.uid)
+            .map(|s| s.editable)
+    });
+    // Gateways are matched from the application's clients alone (no `pam/get_controllers`
+    // before the first write, as Commander's `pam gateway new` needs none): only gateway-type
+    // clients count, so an ordinary KSM device that shares a gateway's name is never touched.
+    observed.gateways = gateway_clients(&info);
+    let now = crate::keeper::ksm::first_access_expiry(0);
+    observed.kept = keeper
+        .find(&app.uid, inputs.gateway.as_str())
+        .map(|kept| KeptGateway {
+            client_id: kept.client_id(),
+            expired: kept.expired_at(now),
+        });
+    Ok(())
+}
+
+/// The application's gateway-type clients (`DISCOVERY_AND_ROTATION_CONTROLLER`).
+pub fn gateway_clients(info: &ksm::AppInfo) -> Vec<ObservedGateway> {
+    info.clients
+        .iter()
+        .filter(|c| c.app_client_type == AppClientType::DiscoveryAndRotationController as i32)
+        .map(|c| ObservedGateway {
+            name: c.name.clone(),
+            controller_uid: None,
+            client_id: Some(c.client_id.clone()),
+            initialized: c.first_access > 0,
+            created_ms: c.created_on,
+        })
+        .collect()
+}
