@@ -5,7 +5,7 @@
 //! * Memory: before the timed runs, a sandbox with a 100,000-record vault is started, logged into
 //!   and fully synced; its resident memory (VmRSS, and the peak VmHWM) must stay under 200 MiB.
 
-#[path = "../tests/sandbox_support/mod.rs"]
+#[path = "../tests/support/sandbox.rs"]
 mod sandbox_support;
 
 use std::time::{Duration, Instant};

@@ -1,0 +1,287 @@
+//! `gw-provision new` through the real binary against a sandbox: the flow, idempotency,
+//! `--replace`, `--dry-run`, `--existing`, the JSON schema, and the other commands.
+
+use crate::support::{json, new_args, run, stderr, ServedSandbox};
+
+#[test]
+fn first_run_creates_everything_and_prints_a_token_and_install_command() {
+    let sandbox = ServedSandbox::start();
+    let mut command = sandbox.command();
+    command.args(new_args(
+        "Gateway Lab",
+        "Gateway Lab App",
+        "edge-1",
+        "linux",
+    ));
+    let output = run(command);
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let doc = json(&output);
+
+    assert_eq!(doc["shared_folder"]["name"], "Gateway Lab");
+    assert_eq!(doc["shared_folder"]["action"], "created");
+    assert_eq!(doc["shared_folder"]["uid"].as_str().map(str::len), Some(22));
+    assert_eq!(doc["application"]["name"], "Gateway Lab App");
+    assert_eq!(doc["application"]["action"], "created");
+    assert_eq!(doc["application"]["uid"].as_str().map(str::len), Some(22));
+    assert_eq!(doc["share"]["editable"], true);
+    assert_eq!(doc["share"]["action"], "created");
+    assert_eq!(doc["gateway"]["name"], "edge-1");
+    assert_eq!(doc["gateway"]["os"], "linux");
+    assert_eq!(doc["gateway"]["action"], "created");
+    let token = doc["token"].as_str().expect("token");
+    let host = sandbox.descriptor["host"].as_str().unwrap();
+    assert!(
+        token.starts_with(&format!("{host}:")),
+        "token prefix: {token}"
+    );
+    assert_eq!(token.rsplit(':').next().map(str::len), Some(43));
+    let expires = doc["token_expires_at"].as_str().expect("expiry");
+    assert!(
+        time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
+            .is_ok()
+    );
+    assert_eq!(
+        doc["install_command"],
+        format!(
+            "curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s -- --token {token}"
+        )
+    );
+    assert!(doc.get("config").is_none());
+    assert_eq!(doc["server"], format!("sandbox ({host})"));
+}
+
+#[test]
+fn second_run_reuses_folder_app_share_and_reports_gateway_conflict() {
+    let sandbox = ServedSandbox::start();
+    let first = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "linux"));
+        c
+    });
+    assert!(first.status.success(), "stderr: {}", stderr(&first));
+    let second = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "linux"));
+        c
+    });
+    assert_eq!(second.status.code(), Some(4), "stderr: {}", stderr(&second));
+    assert!(stderr(&second).contains("--replace"));
+    assert!(second.stdout.is_empty(), "nothing on stdout for a failure");
+
+    let third = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-2", "linux"));
+        c
+    });
+    assert!(third.status.success(), "stderr: {}", stderr(&third));
+    let doc = json(&third);
+    let first = json(&first);
+    assert_eq!(doc["shared_folder"]["action"], "reused");
+    assert_eq!(doc["shared_folder"]["uid"], first["shared_folder"]["uid"]);
+    assert_eq!(doc["application"]["action"], "reused");
+    assert_eq!(doc["application"]["uid"], first["application"]["uid"]);
+    assert_eq!(doc["share"]["action"], "reused");
+    assert_eq!(doc["gateway"]["action"], "created");
+}
+
+#[test]
+fn replace_issues_a_new_token_for_the_same_gateway() {
+    let sandbox = ServedSandbox::start();
+    let first = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "linux"));
+        c
+    });
+    assert!(first.status.success(), "stderr: {}", stderr(&first));
+    let replaced = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "linux"))
+            .args(["--replace", "--yes"]);
+        c
+    });
+    assert!(replaced.status.success(), "stderr: {}", stderr(&replaced));
+    let (first, replaced) = (json(&first), json(&replaced));
+    assert_eq!(replaced["gateway"]["action"], "replaced");
+    assert_ne!(replaced["token"], first["token"]);
+
+    let list = run({
+        let mut c = sandbox.command();
+        c.args(["gateway", "list", "--output", "json"]);
+        c
+    });
+    assert!(list.status.success(), "stderr: {}", stderr(&list));
+    let gateways = json(&list);
+    let named: Vec<_> = gateways
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["name"] == "edge-1")
+        .collect();
+    assert_eq!(
+        named.len(),
+        1,
+        "exactly one edge-1 after --replace: {gateways}"
+    );
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let sandbox = ServedSandbox::start();
+    let dry = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "linux"))
+            .arg("--dry-run");
+        c
+    });
+    assert!(dry.status.success(), "stderr: {}", stderr(&dry));
+    let doc = json(&dry);
+    assert_eq!(doc["shared_folder"]["action"], "would-create");
+    assert_eq!(doc["application"]["action"], "would-create");
+    assert_eq!(doc["share"]["action"], "would-create");
+    assert_eq!(doc["gateway"]["action"], "would-create");
+    assert!(doc["shared_folder"]["uid"].is_null());
+    assert!(doc.get("token").is_none());
+
+    let apps = run({
+        let mut c = sandbox.command();
+        c.args(["app", "list", "--output", "json"]);
+        c
+    });
+    assert_eq!(json(&apps), serde_json::json!([]));
+
+    let real = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "linux"));
+        c
+    });
+    assert_eq!(json(&real)["shared_folder"]["action"], "created");
+}
+
+#[test]
+fn existing_gateway_prints_upgrade_command_without_token() {
+    let sandbox = ServedSandbox::start();
+    let first = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "macos"));
+        c
+    });
+    assert!(first.status.success(), "stderr: {}", stderr(&first));
+    let existing = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "macos"))
+            .arg("--existing");
+        c
+    });
+    assert!(existing.status.success(), "stderr: {}", stderr(&existing));
+    let doc = json(&existing);
+    assert!(doc.get("token").is_none());
+    assert!(doc.get("token_expires_at").is_none());
+    assert_eq!(doc["gateway"]["action"], "reused");
+    assert_eq!(
+        doc["install_command"],
+        "curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s --"
+    );
+}
+
+#[test]
+fn windows_prints_the_token_as_the_command() {
+    let sandbox = ServedSandbox::start();
+    let output = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "win-1", "windows"));
+        c
+    });
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let doc = json(&output);
+    assert_eq!(doc["install_command"], doc["token"]);
+}
+
+#[test]
+fn docker_redeems_the_token_into_a_base64_gateway_config() {
+    let sandbox = ServedSandbox::start();
+    let output = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "dock-1", "docker"));
+        c
+    });
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let doc = json(&output);
+    let config = doc["config"].as_str().expect("config");
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(config)
+        .expect("config is base64");
+    let config_json: serde_json::Value = serde_json::from_slice(&decoded).expect("config is JSON");
+    for key in [
+        "hostname",
+        "clientId",
+        "privateKey",
+        "serverPublicKeyId",
+        "appKey",
+    ] {
+        assert!(
+            config_json[key].as_str().is_some_and(|v| !v.is_empty()),
+            "config has {key}: {config_json}"
+        );
+    }
+    let command = doc["install_command"].as_str().unwrap();
+    assert!(command.contains(&format!("GATEWAY_CONFIG=\"{config}\"")));
+    assert!(command.ends_with("keeper/gateway:latest"));
+
+    // Redemption happened locally, so the gateway shows as initialized.
+    let list = run({
+        let mut c = sandbox.command();
+        c.args(["gateway", "list", "--output", "json"]);
+        c
+    });
+    let gateways = json(&list);
+    let gateway = gateways
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "dock-1")
+        .expect("listed");
+    assert_eq!(gateway["initialized"], "true");
+}
+
+#[test]
+fn gateway_remove_by_name_then_not_found() {
+    let sandbox = ServedSandbox::start();
+    let first = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "linux"));
+        c
+    });
+    assert!(first.status.success(), "stderr: {}", stderr(&first));
+    let removed = run({
+        let mut c = sandbox.command();
+        c.args(["gateway", "remove", "edge-1", "--yes"]);
+        c
+    });
+    assert!(removed.status.success(), "stderr: {}", stderr(&removed));
+    let again = run({
+        let mut c = sandbox.command();
+        c.args(["gateway", "remove", "edge-1", "--yes"]);
+        c
+    });
+    assert_eq!(again.status.code(), Some(5), "stderr: {}", stderr(&again));
+    // With the gateway gone, `new` can create it again without --replace.
+    let recreated = run({
+        let mut c = sandbox.command();
+        c.args(new_args("F", "A", "edge-1", "linux"));
+        c
+    });
+    assert!(recreated.status.success(), "stderr: {}", stderr(&recreated));
+}
+
+#[test]
+fn whoami_names_the_sandbox_account() {
+    let sandbox = ServedSandbox::start();
+    let output = run({
+        let mut c = sandbox.command();
+        c.args(["whoami", "--output", "json"]);
+        c
+    });
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    assert_eq!(json(&output)["user"], sandbox.descriptor["user"]);
+}

@@ -1,0 +1,19 @@
+//! Tests that drive the real `gw-provision` binary (assert_cmd, pseudo-terminals): its
+//! commands, errors and exit codes, the login flows against a served sandbox or a scripted Keeper
+//! double, and `sandbox serve` as a process.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli_errors;
+mod cli_new;
+mod cli_sandbox_demo;
+mod cli_wizard;
+mod login_accounts;
+mod login_double;
+mod login_secrets;
+mod login_states;
+mod login_terminal;
+mod login_two_factor;
+mod sandbox_accounts_cli;
+mod sandbox_process;

@@ -1,0 +1,10 @@
+//! Keeper's official clients against the sandbox: the Python KSM SDK and Commander (scripts
+//! beside this file, see README.md here) and the Rust KSM SDK.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod interop_login;
+mod interop_python;
+mod interop_rust_ksm;
+mod sandbox_ksm_sdk;

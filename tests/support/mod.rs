@@ -1,0 +1,159 @@
+//! The one support tree every integration test binary includes (`#[path = "../support/mod.rs"]
+//! mod support;`): this module's helpers drive the real binary against a served sandbox; the
+//! submodules hold the rest.
+#![allow(dead_code)]
+
+pub mod accounts;
+pub mod double;
+pub mod fake_keeper;
+pub mod interop;
+pub mod login;
+pub mod sandbox;
+
+use assert_cmd::cargo::CommandCargoExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `gw-provision sandbox serve` child process, killed on drop.
+pub struct ServedSandbox {
+    child: Child,
+    /// Temporary directory holding state and descriptor.
+    pub dir: tempfile::TempDir,
+    /// The descriptor file.
+    pub descriptor_path: PathBuf,
+    /// The parsed descriptor.
+    pub descriptor: serde_json::Value,
+}
+
+impl ServedSandbox {
+    /// Starts a sandbox with fresh state and waits for its descriptor.
+    pub fn start() -> ServedSandbox {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let descriptor_path = dir.path().join("descriptor.json");
+        let child = Command::cargo_bin("gw-provision")
+            .expect("binary")
+            .args(["sandbox", "serve", "--state"])
+            .arg(dir.path().join("state"))
+            .arg("--descriptor")
+            .arg(&descriptor_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn sandbox");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let descriptor = loop {
+            if let Ok(text) = std::fs::read_to_string(&descriptor_path) {
+                if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+                    break value;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sandbox did not write its descriptor"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        ServedSandbox {
+            child,
+            dir,
+            descriptor_path,
+            descriptor,
+        }
+    }
+
+    /// A command for the binary pointed at this sandbox, non-interactive, with its own HOME.
+    pub fn command(&self) -> Command {
+        let mut command = gw(self.dir.path());
+        command
+            .arg("--sandbox-descriptor")
+            .arg(&self.descriptor_path);
+        command
+    }
+
+    /// Makes the next `count` calls to `endpoint` fail with `fault` (see `sandbox::faults`).
+    pub fn inject_fault(&self, endpoint: &str, fault: &str, count: u32) {
+        let ca = self.descriptor["ca_cert_pem"].as_str().expect("ca");
+        let client = reqwest::blocking::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).expect("ca pem"))
+            .build()
+            .expect("client");
+        let url = format!(
+            "{}/__sandbox/faults",
+            self.descriptor["url"].as_str().expect("url")
+        );
+        let body =
+            serde_json::json!({"rules": [{"endpoint": endpoint, "fault": fault, "count": count}]});
+        let response = client.post(url).json(&body).send().expect("admin route");
+        assert!(
+            response.status().is_success(),
+            "fault not accepted: {}",
+            response.status()
+        );
+    }
+}
+
+impl Drop for ServedSandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binary with a private HOME/XDG dirs under `home`, non-interactive, no colour.
+pub fn gw(home: &Path) -> Command {
+    let mut command = Command::cargo_bin("gw-provision").expect("binary");
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        // `login` turns persistent login on only with consent; these runs give it (tests of the
+        // default remove the variable).
+        .env("GW_PROVISION_PERSISTENT_LOGIN", "true")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs and returns the output.
+pub fn run(mut command: Command) -> Output {
+    command.output().expect("run gw-provision")
+}
+
+/// Parses stdout as one JSON object.
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The `new` arguments for a fixed folder/app/gateway.
+pub fn new_args<'a>(folder: &'a str, app: &'a str, gateway: &'a str, os: &'a str) -> Vec<&'a str> {
+    vec![
+        "new",
+        "--non-interactive",
+        "--output",
+        "json",
+        "--folder",
+        folder,
+        "--app",
+        app,
+        "--gateway",
+        gateway,
+        "--os",
+        os,
+    ]
+}
