@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod account_respect;
 mod cli_errors;
 mod cli_new;
 mod cli_sandbox_demo;

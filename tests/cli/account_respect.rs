@@ -2,9 +2,7 @@
 //! change, gateway removal as Commander's `pam gateway remove`, persistent login only with
 //! consent, one explicit password, and the requests a run costs.
 
-mod common;
-
-use common::{gw, json, new_args, run, stderr, ServedSandbox};
+use crate::support::{gw, json, new_args, run, stderr, ServedSandbox};
 use gw_provision::keeper::auth::{self, LoginOptions, LoginOutcome, Session};
 use gw_provision::keeper::crypto::{b64url_decode, random_bytes, EcPublicKey};
 use gw_provision::keeper::ksm;
