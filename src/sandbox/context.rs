@@ -11,8 +11,8 @@ use crate::keeper::crypto::{AesKey, EcPrivateKey};
 
 use super::envelope::{seal, EnvelopeError, SERVER_KEY_ID};
 use super::faults::{Fault, FaultPlan};
-use super::persist::StateStore;
 use super::state::{now_ms, State};
+use super::store::StateStore;
 
 /// A session unused for this long expires, like Keeper's default 60-minute logout timer.
 pub const SESSION_IDLE_MS: i64 = 60 * 60 * 1000;
