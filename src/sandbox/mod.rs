@@ -19,6 +19,7 @@ mod pam;
 mod server;
 mod sm;
 mod state;
+mod stats;
 mod store;
 mod tls;
 pub mod totp;
@@ -40,6 +41,7 @@ pub use account_policy::{AddUserError, ApprovalChannel, NewUser};
 pub use admin::{AdminError, PendingApproval};
 pub use envelope::SERVER_KEY_ID;
 pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};
+pub use stats::RequestStats;
 pub use store::PersistError;
 
 /// Why the sandbox could not start, run or stop.
@@ -173,6 +175,7 @@ pub async fn start(opts: SandboxOptions) -> Result<RunningSandbox, SandboxError>
         server_key,
         faults: Mutex::new(opts.faults.unwrap_or_default()),
         logins: Mutex::new(Default::default()),
+        stats: Mutex::new(RequestStats::default()),
     });
     let (shutdown, shutdown_rx) = watch::channel(false);
     let task = tokio::spawn(server::serve(
