@@ -116,7 +116,7 @@ pub struct StateStore {
 /// The connection plus what the database holds of the rows that are compared, not tracked.
 struct Writer {
     db: Connection,
-    digests: BTreeMap<(&'static str, String), [u8; 32]>,
+    digests: Digests,
     /// Set when a save failed after taking the changed keys: the next save rewrites every row.
     rewrite_all: bool,
 }
@@ -128,6 +128,9 @@ impl std::fmt::Debug for Writer {
             .finish_non_exhaustive()
     }
 }
+
+/// JSON digests of the compared rows, by (kind, key), as the database holds them.
+type Digests = BTreeMap<(&'static str, String), [u8; 32]>;
 
 /// One row to write: `Some(json)` upserts, `None` deletes.
 type RowWrite = (&'static str, String, Option<String>);
@@ -428,11 +431,7 @@ fn digest(json: &str) -> [u8; 32] {
 }
 
 /// The rows to write and the digests the database will hold once they are committed.
-fn collect(
-    state: &mut State,
-    known: &BTreeMap<(&'static str, String), [u8; 32]>,
-    everything: bool,
-) -> (Vec<RowWrite>, BTreeMap<(&'static str, String), [u8; 32]>) {
+fn collect(state: &mut State, known: &Digests, everything: bool) -> (Vec<RowWrite>, Digests) {
     let mut rows = Vec::new();
     let mut digests = BTreeMap::new();
     for (kind, key, json) in compared_rows(state) {
