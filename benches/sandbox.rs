@@ -2,6 +2,8 @@
 //!
 //! * `start_login + full sync_down` over loopback TLS against a 10,000-record vault (10 pages of
 //!   1,000 records; 11 requests per iteration, so requests/s = 11 / time per iteration).
+//! * One write (`folder_add`, a v2 command, acknowledged only once committed) in an empty vault
+//!   and in a vault of 100,000 records: a write must not cost more as the vault grows.
 //! * Memory: before the timed runs, a sandbox with a 100,000-record vault is started, logged into
 //!   and fully synced; its resident memory (VmRSS, and the peak VmHWM) must stay under 200 MiB.
 
@@ -11,8 +13,11 @@ mod sandbox_support;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
+use gw_provision::keeper::crypto::{aes_cbc_encrypt, b64url_encode, AesKey};
+use gw_provision::keeper::uid::Uid;
 use gw_provision::sandbox::{seed_records, start, SandboxOptions};
 use sandbox_support::Wire;
+use serde_json::json;
 
 const BENCH_RECORDS: usize = 10_000;
 const MEMORY_RECORDS: usize = 100_000;
@@ -84,6 +89,46 @@ fn login_and_sync(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
     rt.block_on(sandbox.shutdown()).unwrap();
 }
 
+fn write_latency(c: &mut Criterion, rt: &tokio::runtime::Runtime, records: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    if records > 0 {
+        seed_records(dir.path(), records).unwrap();
+    }
+    let (sandbox, wire, login) = rt.block_on(async {
+        let sandbox = start(SandboxOptions::new(dir.path())).await.unwrap();
+        let wire = Wire::new(sandbox.descriptor());
+        let login = wire.login(sandbox.descriptor()).await;
+        (sandbox, wire, login)
+    });
+    let mut group = c.benchmark_group("sandbox write");
+    group.sample_size(50);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function(format!("folder_add, vault of {records} records"), |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let key = AesKey::generate();
+                let name = json!({"name": "bench"}).to_string();
+                let reply = wire
+                    .v2(
+                        &login.session,
+                        &login.username,
+                        json!({
+                            "command": "folder_add",
+                            "folder_uid": Uid::generate().to_string(),
+                            "folder_type": "shared_folder",
+                            "key": b64url_encode(&aes_cbc_encrypt(&login.data_key, key.as_bytes())),
+                            "data": b64url_encode(&aes_cbc_encrypt(&key, name.as_bytes())),
+                        }),
+                    )
+                    .await;
+                assert_eq!(reply["result"], "success");
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(sandbox.shutdown()).unwrap();
+}
+
 /// Records per `sync_down` page served by the sandbox.
 fn gw_provision_page() -> usize {
     1_000
@@ -98,5 +143,7 @@ fn main() {
     memory_check(&rt);
     let mut criterion = Criterion::default().configure_from_args();
     login_and_sync(&mut criterion, &rt);
+    write_latency(&mut criterion, &rt, 0);
+    write_latency(&mut criterion, &rt, MEMORY_RECORDS);
     criterion.final_summary();
 }

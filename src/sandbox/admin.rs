@@ -7,6 +7,8 @@
 //! GET  /__sandbox/device-approvals?email=E                     → {"pending":[{device_token,email_code,...}]}
 //! POST /__sandbox/approve-device     {"email"}                 → {"approved":[...]}
 //! POST /__sandbox/expire-sessions    {"email"?}                → {"expired":N}
+//! GET  /__sandbox/stats                                        → {"total":N,"requests":{"vault/sync_down":n,…}}
+//! DELETE /__sandbox/stats                                      → 204 (counts reset)
 //! ```
 
 use std::sync::Arc;
@@ -178,7 +180,12 @@ pub async fn handle(
             }
             Err(error) => Err(error),
         },
-        ("users" | "device-approvals" | "approve-device" | "expire-sessions", _) => {
+        ("stats", &Method::GET) => Ok(axum::Json(shared.stats().clone()).into_response()),
+        ("stats", &Method::DELETE) => {
+            *shared.stats() = Default::default();
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        ("users" | "device-approvals" | "approve-device" | "expire-sessions" | "stats", _) => {
             Err(ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "bad_request",

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::account_policy::NewUser;
 use super::admin::PendingApproval;
+use super::stats::RequestStats;
 use super::Descriptor;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -104,6 +105,18 @@ impl AdminClient {
         reply["expired"]
             .as_u64()
             .ok_or_else(|| AdminClientError::BadReply("no `expired` count".to_owned()))
+    }
+
+    /// `GET /__sandbox/stats`: Keeper API requests served, by endpoint.
+    pub async fn stats(&self) -> Result<RequestStats, AdminClientError> {
+        let reply = self.call(reqwest::Method::GET, "stats", None).await?;
+        serde_json::from_value(reply).map_err(|e| AdminClientError::BadReply(format!("stats: {e}")))
+    }
+
+    /// `DELETE /__sandbox/stats`: resets the request counts.
+    pub async fn reset_stats(&self) -> Result<(), AdminClientError> {
+        self.call(reqwest::Method::DELETE, "stats", None).await?;
+        Ok(())
     }
 
     async fn call(

@@ -11,8 +11,9 @@ use crate::keeper::crypto::{AesKey, EcPrivateKey};
 
 use super::envelope::{seal, EnvelopeError, SERVER_KEY_ID};
 use super::faults::{Fault, FaultPlan};
-use super::persist::StateStore;
 use super::state::{now_ms, State};
+use super::stats::RequestStats;
+use super::store::StateStore;
 
 /// A session unused for this long expires, like Keeper's default 60-minute logout timer.
 pub const SESSION_IDLE_MS: i64 = 60 * 60 * 1000;
@@ -29,6 +30,8 @@ pub struct Shared {
     pub faults: Mutex<FaultPlan>,
     /// Logins in progress (between `start_login` and LOGGED_IN), by login token.
     pub logins: Mutex<HashMap<Vec<u8>, PendingLogin>>,
+    /// Keeper API requests served, by endpoint (`/__sandbox/stats`).
+    pub stats: Mutex<RequestStats>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -69,6 +72,11 @@ impl Shared {
     /// The fault plan.
     pub fn faults(&self) -> MutexGuard<'_, FaultPlan> {
         self.faults.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The request counts.
+    pub fn stats(&self) -> MutexGuard<'_, RequestStats> {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The pending logins.

@@ -2,7 +2,8 @@
 //!
 //! It speaks the real wire protocol (`api/rest` protobuf envelopes and `sm/v1` KSM JSON) with its
 //! own P-256 server key (id 7) and its own TLS CA, so Keeper's official clients accept it once
-//! pointed at the descriptor. State lives in one directory, locked while a sandbox runs.
+//! pointed at the descriptor. State lives in one directory (an SQLite database, one row per object),
+//! locked while a sandbox runs.
 //! Built only on `keeper::crypto`, `keeper::proto` and `keeper::uid`, never on the client code.
 
 mod account_policy;
@@ -15,12 +16,14 @@ mod ksm;
 mod login;
 mod login_steps;
 mod pam;
-mod persist;
 mod server;
 mod sm;
 mod state;
+mod stats;
+mod store;
 mod tls;
 pub mod totp;
+mod tracked;
 mod vault;
 mod wire;
 
@@ -38,7 +41,8 @@ pub use account_policy::{AddUserError, ApprovalChannel, EnforcementValue, NewUse
 pub use admin::{AdminError, PendingApproval};
 pub use envelope::SERVER_KEY_ID;
 pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};
-pub use persist::PersistError;
+pub use stats::RequestStats;
+pub use store::PersistError;
 
 /// Why the sandbox could not start, run or stop.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +85,7 @@ pub enum SandboxError {
 pub struct SandboxOptions {
     /// Listen address; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Directory holding the state file and the lock.
+    /// Directory holding the state database and the lock.
     pub state_dir: PathBuf,
     /// Faults to inject from the start.
     pub faults: Option<FaultPlan>,
@@ -136,13 +140,13 @@ pub struct RunningSandbox {
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     state: Arc<RwLock<state::State>>,
-    store: Arc<persist::StateStore>,
+    store: Arc<store::StateStore>,
 }
 
 /// Starts a sandbox: locks and loads (or creates) the state, binds, and serves in the background.
 pub async fn start(opts: SandboxOptions) -> Result<RunningSandbox, SandboxError> {
     let dir = opts.state_dir.clone();
-    let (store, state) = tokio::task::spawn_blocking(move || persist::StateStore::open(&dir))
+    let (store, state) = tokio::task::spawn_blocking(move || store::StateStore::open(&dir))
         .await
         .map_err(|e| SandboxError::Task(e.to_string()))??;
     let server_key = EcPrivateKey::from_bytes(&state.server.ec_private_key)
@@ -171,6 +175,7 @@ pub async fn start(opts: SandboxOptions) -> Result<RunningSandbox, SandboxError>
         server_key,
         faults: Mutex::new(opts.faults.unwrap_or_default()),
         logins: Mutex::new(Default::default()),
+        stats: Mutex::new(RequestStats::default()),
     });
     let (shutdown, shutdown_rx) = watch::channel(false);
     let task = tokio::spawn(server::serve(
@@ -243,13 +248,13 @@ impl Drop for RunningSandbox {
 ///
 /// Runs without a server; the directory must not be in use by a running sandbox.
 pub fn seed_records(state_dir: &Path, count: usize) -> Result<(), SandboxError> {
-    let (store, mut state) = persist::StateStore::open(state_dir)?;
+    let (store, mut state) = store::StateStore::open(state_dir)?;
     if let Some(account) = state.accounts.first_mut() {
         account
             .seed_records(count)
             .map_err(|e| SandboxError::Identity(e.to_string()))?;
     }
-    store.write_state(&state)?;
+    store.write_changes(&mut state)?;
     Ok(())
 }
 
@@ -257,14 +262,14 @@ pub fn seed_records(state_dir: &Path, count: usize) -> Result<(), SandboxError> 
 ///
 /// A running sandbox holds the directory's lock: use its admin route (`admin_client`) instead.
 pub fn add_user(state_dir: &Path, user: &NewUser) -> Result<(), SandboxError> {
-    let (store, mut state) = persist::StateStore::open(state_dir)?;
+    let (store, mut state) = store::StateStore::open(state_dir)?;
     if state.account_index(&user.email).is_some() {
         let email = user.email.trim().to_ascii_lowercase();
         return Err(AdminError::AddUser(AddUserError::Exists(email)).into());
     }
     let account = account_policy::create_account(user).map_err(AdminError::from)?;
     account_policy::insert_account(&mut state, account).map_err(AdminError::from)?;
-    store.write_state(&state)?;
+    store.write_changes(&mut state)?;
     Ok(())
 }
 
@@ -273,7 +278,7 @@ pub fn device_approvals(
     state_dir: &Path,
     email: &str,
 ) -> Result<Vec<PendingApproval>, SandboxError> {
-    let (_store, state) = persist::StateStore::open(state_dir)?;
+    let (_store, state) = store::StateStore::open(state_dir)?;
     Ok(admin::pending_approvals(&state, Some(email))?)
 }
 
@@ -282,17 +287,17 @@ pub fn approve_devices(
     state_dir: &Path,
     email: &str,
 ) -> Result<Vec<PendingApproval>, SandboxError> {
-    let (store, mut state) = persist::StateStore::open(state_dir)?;
+    let (store, mut state) = store::StateStore::open(state_dir)?;
     let approved = admin::approve_devices(&mut state, email)?;
-    store.write_state(&state)?;
+    store.write_changes(&mut state)?;
     Ok(approved)
 }
 
 /// Ends the sessions of `email`, or of every account (server stopped); returns how many.
 pub fn expire_sessions(state_dir: &Path, email: Option<&str>) -> Result<usize, SandboxError> {
-    let (store, mut state) = persist::StateStore::open(state_dir)?;
+    let (store, mut state) = store::StateStore::open(state_dir)?;
     let expired = admin::expire_sessions(&mut state, email)?;
-    store.write_state(&state)?;
+    store.write_changes(&mut state)?;
     Ok(expired)
 }
 

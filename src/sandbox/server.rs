@@ -100,6 +100,9 @@ async fn connection(
             let kill = Arc::clone(&kill);
             async move {
                 request.extensions_mut().insert(Peer(peer));
+                if let Some(endpoint) = request.uri().path().strip_prefix("/api/rest/") {
+                    shared.stats().count(endpoint);
+                }
                 if let Some(endpoint) = api_endpoint(request.uri().path()) {
                     let fault = shared.faults().take(endpoint);
                     match fault {

@@ -17,6 +17,7 @@ use crate::keeper::proto::records::RecordKeyType;
 use crate::keeper::uid::Uid;
 
 use super::tls::{TlsError, TlsIdentity};
+use super::tracked::TrackedMap;
 
 /// Version of the state file layout; bumped on incompatible changes.
 pub const STATE_FORMAT: u32 = 1;
@@ -182,20 +183,29 @@ pub struct Session {
 }
 
 /// One account's vault: folders, records, KSM applications and gateways.
+///
+/// Only `revision` is part of the account's own row; each map entry is a row of its own in the
+/// store (`store.rs`), which writes exactly the entries the maps recorded as changed. The maps are
+/// read from JSON only when importing a legacy `state.json`.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Vault {
     /// Bumped on every change; objects carry the revision of their last change.
     pub revision: i64,
     /// User (non-shared) folders.
-    pub user_folders: BTreeMap<Uid, UserFolder>,
+    #[serde(default, skip_serializing)]
+    pub user_folders: TrackedMap<Uid, UserFolder>,
     /// Shared folders owned by the account.
-    pub shared_folders: BTreeMap<Uid, SharedFolder>,
+    #[serde(default, skip_serializing)]
+    pub shared_folders: TrackedMap<Uid, SharedFolder>,
     /// Records (v3 typed records and v5 applications).
-    pub records: BTreeMap<Uid, Record>,
+    #[serde(default, skip_serializing)]
+    pub records: TrackedMap<Uid, Record>,
     /// KSM application state (shares, clients), keyed by the app's v5 record UID.
-    pub apps: BTreeMap<Uid, App>,
+    #[serde(default, skip_serializing)]
+    pub apps: TrackedMap<Uid, App>,
     /// PAM gateways (controllers), keyed by controller UID.
-    pub controllers: BTreeMap<Uid, Controller>,
+    #[serde(default, skip_serializing)]
+    pub controllers: TrackedMap<Uid, Controller>,
 }
 
 impl Vault {

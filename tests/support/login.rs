@@ -474,14 +474,23 @@ impl Secrets {
         }
     }
 
-    /// Adds every session token and data key in the sandbox's state file.
+    /// Adds every session token and data key in the sandbox's state database (its account rows).
     pub fn learn_sandbox_state(&mut self, sandbox: &ServedSandbox) -> usize {
         use gw_provision::keeper::crypto::b64url_decode;
-        let path = sandbox.dir.path().join("state").join("state.json");
-        let state: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).expect("state")).expect("json");
+        let path = sandbox.dir.path().join("state").join("state.sqlite3");
+        let db =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .expect("state database");
+        let mut rows = db
+            .prepare("SELECT json FROM objects WHERE kind = 'account'")
+            .expect("account rows");
+        let accounts: Vec<Value> = rows
+            .query_map([], |row| row.get::<_, String>(0))
+            .expect("account rows")
+            .map(|json| serde_json::from_str(&json.expect("row")).expect("json"))
+            .collect();
         let mut found = 0;
-        for account in state["accounts"].as_array().into_iter().flatten() {
+        for account in &accounts {
             if let Some(key) = account["data_key"].as_str() {
                 self.bytes("data key", &b64url_decode(key).expect("b64url"));
                 found += 1;
