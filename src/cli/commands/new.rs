@@ -19,9 +19,9 @@ const DEMO_APP: &str = "Gateway Lab App";
 /// Runs `new`.
 pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliError> {
     let mut partial = Partial {
-        folder: parse_name("shared folder name", args.folder.as_deref())?,
-        app: parse_name("application title", args.app.as_deref())?,
-        gateway: parse_name("gateway name", args.gateway.as_deref())?,
+        folder: parse_name("--folder", "shared folder name", args.folder.as_deref())?,
+        app: parse_name("--app", "application title", args.app.as_deref())?,
+        gateway: parse_name("--gateway", "gateway name", args.gateway.as_deref())?,
         os: args.os.map(target_os),
         existing: args.existing.then_some(true),
     };
@@ -144,10 +144,15 @@ async fn confirm_replace(ui: Ui, old: &ObservedGateway, app: &str) -> Result<(),
     }
 }
 
-fn parse_name(what: &'static str, raw: Option<&str>) -> Result<Option<Name>, CliError> {
+/// Validates a name given as `flag`; the message starts with the flag, so the user knows which.
+fn parse_name(
+    flag: &str,
+    what: &'static str,
+    raw: Option<&str>,
+) -> Result<Option<Name>, CliError> {
     raw.map(|raw| Name::parse(what, raw))
         .transpose()
-        .map_err(|e| CliError::new(ExitStatus::Usage, e.to_string()))
+        .map_err(|e| CliError::new(ExitStatus::Usage, format!("{flag}: {e}")))
 }
 
 fn target_os(os: OsArg) -> TargetOs {
