@@ -11,6 +11,7 @@ use crate::cli::Ui;
 use crate::keeper::auth::policy::{AccountPolicy, ALLOW_PAM_GATEWAY, ALLOW_SECRETS_MANAGER};
 use crate::provision::plan::{GatewayStep, ObservedGateway, PlanError};
 use crate::provision::{self, Name, Progress, ProvisionInputs, StepKind, TargetOs};
+use std::sync::Arc;
 
 /// Demo defaults for `--sandbox`, the newcomer's first run.
 const DEMO_FOLDER: &str = "Gateway Lab";
@@ -31,7 +32,10 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
 
     let connection = connect::connect(global, ui).await?;
     let session = &connection.session;
-    let progress = StepProgress::new(progress_mode(ui));
+    let progress = Arc::new(StepProgress::new(progress_mode(ui)));
+    session
+        .transport()
+        .set_retry_hook(Some(progress.retry_hook()));
 
     progress.started(StepKind::Observe);
     let mut observation = provision::sync(session)
@@ -99,7 +103,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
             ));
         }
     }
-    let outcome = provision::execute(session, &observation, &plan, &connection.redeem, &progress)
+    let outcome = provision::execute(session, &observation, &plan, &connection.redeem, progress.as_ref())
         .await
         .inspect_err(|_| progress.abandon())?;
     print_outcome(ui, &outcome, &connection.server_label, false)
