@@ -179,7 +179,10 @@ mod tests {
         });
         assert_eq!(cli.status, ExitStatus::Network);
         let hint = cli.hint.unwrap();
-        assert!(hint.contains("127.0.0.1:8080 did not answer as Keeper's API"), "{hint}");
+        assert!(
+            hint.contains("127.0.0.1:8080 did not answer as Keeper's API"),
+            "{hint}"
+        );
         assert!(!hint.contains("certificate"), "{hint}");
     }
 

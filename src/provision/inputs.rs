@@ -292,7 +292,9 @@ mod tests {
         assert!(FORMAT_CHARACTERS
             .windows(2)
             .all(|pair| pair[0].1 < pair[1].0 && pair[0].0 <= pair[0].1));
-        for c in ['\u{00AC}', '\u{00AE}', '\u{2010}', '\u{2065}', '\u{FEFE}', 'é', '✓'] {
+        for c in [
+            '\u{00AC}', '\u{00AE}', '\u{2010}', '\u{2065}', '\u{FEFE}', 'é', '✓',
+        ] {
             assert!(!is_format_character(c), "{c:?}");
         }
         assert!(Name::parse("x", "Ressources — café ✓ 日本").is_ok());

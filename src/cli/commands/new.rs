@@ -103,9 +103,15 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
             ));
         }
     }
-    let outcome = provision::execute(session, &observation, &plan, &connection.redeem, progress.as_ref())
-        .await
-        .inspect_err(|_| progress.abandon())?;
+    let outcome = provision::execute(
+        session,
+        &observation,
+        &plan,
+        &connection.redeem,
+        progress.as_ref(),
+    )
+    .await
+    .inspect_err(|_| progress.abandon())?;
     print_outcome(ui, &outcome, &connection.server_label, false)
 }
 
@@ -149,11 +155,7 @@ async fn confirm_replace(ui: Ui, old: &ObservedGateway, app: &str) -> Result<(),
 }
 
 /// Validates a name given as `flag`; the message starts with the flag, so the user knows which.
-fn parse_name(
-    flag: &str,
-    what: &'static str,
-    raw: Option<&str>,
-) -> Result<Option<Name>, CliError> {
+fn parse_name(flag: &str, what: &'static str, raw: Option<&str>) -> Result<Option<Name>, CliError> {
     raw.map(|raw| Name::parse(what, raw))
         .transpose()
         .map_err(|e| CliError::new(ExitStatus::Usage, format!("{flag}: {e}")))

@@ -69,7 +69,10 @@ pub(crate) fn classify_error(error: reqwest::Error, host: &str) -> TransportErro
 /// A failed round trip as the retry loop sees it: [`Failure::Transient`] when the request may
 /// merely have met a bad moment (a timeout, a connection closed or reset after it was made),
 /// `Err` when trying again cannot help (refused, unknown host, TLS, a bad request).
-pub(crate) fn failed_round_trip(error: reqwest::Error, host: &str) -> Result<Failure, TransportError> {
+pub(crate) fn failed_round_trip(
+    error: reqwest::Error,
+    host: &str,
+) -> Result<Failure, TransportError> {
     let reason = transient_reason(&error);
     let error = classify_error(error, host);
     match reason {

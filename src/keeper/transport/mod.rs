@@ -285,8 +285,7 @@ impl Transport {
                 }
                 Failure::Transient { error, reason } => {
                     let policy = self.inner.options.retry;
-                    if idempotence(endpoint) == Idempotence::Write
-                        || attempt >= policy.max_attempts
+                    if idempotence(endpoint) == Idempotence::Write || attempt >= policy.max_attempts
                     {
                         return Err(error);
                     }
