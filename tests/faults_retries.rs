@@ -550,7 +550,7 @@ fn names_with_unicode_format_characters_exit_2_naming_the_flag() {
             value("--gateway", "g"),
         ];
         let mut command = gw(home.path());
-        command.args(&args);
+        command.args(args);
 
         let output = run(command);
 
