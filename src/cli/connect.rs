@@ -21,7 +21,7 @@ use crate::keeper::auth::{
 use crate::keeper::crypto::{b64url_decode, EcPublicKey};
 use crate::keeper::ksm::RedeemOptions;
 use crate::keeper::server::Server;
-use crate::keeper::transport::{Transport, TransportOptions};
+use crate::keeper::transport::{check_ca_certificate, Transport, TransportError, TransportOptions};
 use crate::sandbox::{self, Descriptor, RunningSandbox, SandboxOptions};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -195,6 +195,18 @@ fn sandbox_transport(
     };
     let key_bytes = b64url_decode(&descriptor.server_public_key).map_err(|e| bad(&e))?;
     let key = EcPublicKey::from_uncompressed(&key_bytes).map_err(|e| bad(&e))?;
+    // Checked here so the message names the descriptor, not a failing HTTPS client.
+    check_ca_certificate(&descriptor.ca_cert_pem).map_err(|e| {
+        let detail = match e {
+            TransportError::InvalidCaCertificate(detail) => detail,
+            other => other.to_string(),
+        };
+        CliError::new(
+            ExitStatus::Usage,
+            format!("the sandbox descriptor's CA certificate (ca_cert_pem) is invalid: {detail}"),
+        )
+        .hint("use the descriptor `gw-provision sandbox serve --descriptor FILE` wrote, unedited")
+    })?;
     let mut options = TransportOptions::new(server);
     options.custom_server_key = Some((descriptor.server_key_id, key.clone()));
     options.ca_cert_pem = Some(descriptor.ca_cert_pem.clone());

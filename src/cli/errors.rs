@@ -17,6 +17,14 @@ impl From<TransportError> for CliError {
                 .hint("check the server name and your network connection, then re-run"),
             TransportError::Tls { .. } => CliError::new(ExitStatus::Network, message)
                 .hint("the server's certificate is not trusted; check the host name and any proxy"),
+            TransportError::NotTls { ref host, .. } => {
+                let hint = format!(
+                    "the server at {host} did not answer as Keeper's API (not TLS, or not an \
+                     HTTPS server); check the host and port"
+                );
+                CliError::new(ExitStatus::Network, message).hint(hint)
+            }
+            TransportError::InvalidCaCertificate(_) => CliError::new(ExitStatus::Usage, message),
             TransportError::Throttled { .. } => CliError::new(ExitStatus::Refused, message)
                 .hint("Keeper limits request rates; wait a minute and re-run"),
             TransportError::SessionExpired => {
@@ -164,6 +172,21 @@ mod tests {
             detail: "refused".into(),
         };
         assert_eq!(CliError::from(error).status, ExitStatus::Network);
+    }
+
+    #[test]
+    fn a_peer_that_is_not_tls_exits_6_without_blaming_the_certificate() {
+        let cli = CliError::from(TransportError::NotTls {
+            host: "127.0.0.1:8080".into(),
+            detail: "received corrupt message".into(),
+        });
+        assert_eq!(cli.status, ExitStatus::Network);
+        let hint = cli.hint.unwrap();
+        assert!(
+            hint.contains("127.0.0.1:8080 did not answer as Keeper's API"),
+            "{hint}"
+        );
+        assert!(!hint.contains("certificate"), "{hint}");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Progress on stderr: a spinner per step on a terminal, one plain line per step otherwise.
 
+use crate::keeper::transport::retry::format_wait;
+use crate::keeper::transport::{RetryHook, RetryNotice};
 use crate::provision::{Action, Progress, StepKind};
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How progress is shown.
@@ -20,7 +22,8 @@ pub enum ProgressMode {
 /// Draws the provisioning steps.
 pub struct StepProgress {
     mode: ProgressMode,
-    current: Mutex<Option<ProgressBar>>,
+    /// The running spinner and its step's own message (without any retry note).
+    current: Mutex<Option<(ProgressBar, String)>>,
 }
 
 impl StepProgress {
@@ -35,10 +38,31 @@ impl StepProgress {
     /// Stops a running spinner (on error or Ctrl-C) so the message that follows is readable.
     pub fn abandon(&self) {
         if let Ok(mut current) = self.current.lock() {
-            if let Some(bar) = current.take() {
+            if let Some((bar, _)) = current.take() {
                 bar.finish_and_clear();
             }
         }
+    }
+
+    /// Shows a retry on the running spinner: "Checking the vault… retrying in 2 s (3/5)".
+    /// Without a spinner the retry is only logged (`-v`), as the transport already does.
+    pub fn retrying(&self, notice: &RetryNotice) {
+        if let Ok(current) = self.current.lock() {
+            if let Some((bar, message)) = current.as_ref() {
+                bar.set_message(format!(
+                    "{message} retrying in {} ({}/{})",
+                    format_wait(notice.wait),
+                    notice.attempt,
+                    notice.max_attempts
+                ));
+            }
+        }
+    }
+
+    /// A transport hook that forwards retries to [`StepProgress::retrying`].
+    pub fn retry_hook(self: &Arc<Self>) -> RetryHook {
+        let progress = Arc::clone(self);
+        Arc::new(move |notice: &RetryNotice| progress.retrying(notice))
     }
 }
 
@@ -52,10 +76,11 @@ impl Progress for StepProgress {
             ProgressStyle::with_template("{spinner:.cyan} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_message(format!("{}…", step.describe()));
+        let message = format!("{}…", step.describe());
+        bar.set_message(message.clone());
         bar.enable_steady_tick(Duration::from_millis(90));
         if let Ok(mut current) = self.current.lock() {
-            if let Some(previous) = current.replace(bar) {
+            if let Some((previous, _)) = current.replace((bar, message)) {
                 previous.finish_and_clear();
             }
         }
@@ -74,12 +99,44 @@ impl Progress for StepProgress {
             ProgressMode::Lines => eprintln!("{line}"),
             ProgressMode::Spinner => {
                 if let Ok(mut current) = self.current.lock() {
-                    if let Some(bar) = current.take() {
+                    if let Some((bar, _)) = current.take() {
                         bar.finish_and_clear();
                     }
                     eprintln!("{line}");
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_shows_on_the_running_spinner_and_the_next_step_starts_clean() {
+        let progress = Arc::new(StepProgress::new(ProgressMode::Spinner));
+        progress.started(StepKind::Observe);
+        let hook = progress.retry_hook();
+        hook(&RetryNotice {
+            endpoint: "vault/sync_down".into(),
+            attempt: 3,
+            max_attempts: 5,
+            wait: Duration::from_secs(2),
+            reason: "HTTP 500".into(),
+        });
+        let shown = |p: &StepProgress| {
+            p.current
+                .lock()
+                .unwrap()
+                .as_ref()
+                .map(|(bar, _)| bar.message())
+                .unwrap_or_default()
+        };
+        let message = shown(&progress);
+        assert!(message.ends_with("… retrying in 2 s (3/5)"), "{message}");
+        progress.started(StepKind::Observe);
+        assert!(!shown(&progress).contains("retrying"));
+        progress.abandon();
     }
 }

@@ -26,6 +26,15 @@ pub enum InputError {
         /// Which input.
         what: &'static str,
     },
+    /// A name contained an invisible Unicode format character (general category Cf), such as
+    /// U+202E RIGHT-TO-LEFT OVERRIDE or U+200B ZERO WIDTH SPACE.
+    #[error("{what} contains the invisible format character U+{code_point:04X}; it makes a name look different from what it is")]
+    FormatCharacter {
+        /// Which input.
+        what: &'static str,
+        /// The offending character's code point.
+        code_point: u32,
+    },
     /// The first-access expiry was outside 1–1440 minutes.
     #[error("token expiry must be between 1 and 1440 minutes, got {0}")]
     TokenExpiry(u32),
@@ -64,6 +73,12 @@ impl Name {
         if raw.chars().any(char::is_control) {
             return Err(InputError::ControlCharacter { what });
         }
+        if let Some(c) = raw.chars().find(|&c| is_format_character(c)) {
+            return Err(InputError::FormatCharacter {
+                what,
+                code_point: u32::from(c),
+            });
+        }
         Ok(Name(raw.to_string()))
     }
 
@@ -83,6 +98,44 @@ impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", self.0)
     }
+}
+
+/// Unicode general category Cf (format characters), as of Unicode 16.0 (DerivedGeneralCategory.txt).
+///
+/// Names are shown to people in the Vault, the Admin Console and terminals, and are matched
+/// exactly on re-runs. A bidi override (U+202E) makes `gw-1`, U+202E, `txt.exe` display as `gw-1exe.txt`,
+/// and zero-width characters make two different names look identical, so none is accepted. This
+/// also refuses the zero-width joiner of emoji sequences: a rare price for names that are what
+/// they look like. The table is small and stable; a crate for it would be a dependency for 20 rows.
+const FORMAT_CHARACTERS: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{0600}', '\u{0605}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{06DD}', '\u{06DD}'),
+    ('\u{070F}', '\u{070F}'),
+    ('\u{0890}', '\u{0891}'),
+    ('\u{08E2}', '\u{08E2}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+    ('\u{110BD}', '\u{110BD}'),
+    ('\u{110CD}', '\u{110CD}'),
+    ('\u{13430}', '\u{1343F}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0001}', '\u{E0001}'),
+    ('\u{E0020}', '\u{E007F}'),
+];
+
+/// True for a character of general category Cf.
+fn is_format_character(c: char) -> bool {
+    FORMAT_CHARACTERS
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
 }
 
 /// Validates a first-access expiry in minutes.
@@ -210,6 +263,41 @@ mod tests {
         assert!(Name::parse("x", "a\nb").is_err());
         assert!(Name::parse("x", "a\u{1b}[31m").is_err());
         assert!(Name::parse("x", "PAM Lab — Ressources ✓").is_ok());
+    }
+
+    #[test]
+    fn name_rejects_unicode_format_characters_and_says_which() {
+        for (text, code_point) in [
+            ("gw-1\u{202E}txt.exe", 0x202E),
+            ("edge\u{200B}1", 0x200B),
+            ("\u{FEFF}edge", 0xFEFF),
+            ("a\u{00AD}b", 0xAD),
+            ("tag\u{E0041}", 0xE0041),
+        ] {
+            assert_eq!(
+                Name::parse("gateway name", text),
+                Err(InputError::FormatCharacter {
+                    what: "gateway name",
+                    code_point
+                }),
+                "{text:?}"
+            );
+        }
+        let error = Name::parse("x", "a\u{202E}b").unwrap_err().to_string();
+        assert!(error.contains("U+202E"), "{error}");
+    }
+
+    #[test]
+    fn format_table_is_sorted_and_leaves_neighbours_alone() {
+        assert!(FORMAT_CHARACTERS
+            .windows(2)
+            .all(|pair| pair[0].1 < pair[1].0 && pair[0].0 <= pair[0].1));
+        for c in [
+            '\u{00AC}', '\u{00AE}', '\u{2010}', '\u{2065}', '\u{FEFE}', 'é', '✓',
+        ] {
+            assert!(!is_format_character(c), "{c:?}");
+        }
+        assert!(Name::parse("x", "Ressources — café ✓ 日本").is_ok());
     }
 
     #[test]

@@ -221,7 +221,11 @@ impl ApiError {
     /// The reply an injected fault produces (`Drop` is handled by the connection, not here).
     pub fn from_fault(fault: Fault) -> Self {
         match fault {
-            Fault::Http500 | Fault::Drop => Self::internal("injected fault: internal server error"),
+            // Drop, LostReply and Hang are carried out on the connection (server.rs); should one
+            // ever get here, a 500 is the nearest reply.
+            Fault::Http500 | Fault::Drop | Fault::LostReply | Fault::Hang => {
+                Self::internal("injected fault: internal server error")
+            }
             Fault::Throttle { retry_after_secs } => {
                 let mut error = Self::new(
                     StatusCode::FORBIDDEN,

@@ -7,11 +7,17 @@
 //! {"rules": [
 //!   {"endpoint": "vault/sync_down", "count": 2, "fault": "http_500"},
 //!   {"endpoint": "sm/v1/get_secret", "fault": "throttle", "retry_after_secs": 1},
+//!   {"endpoint": "vault/application_add", "fault": "lost_reply"},
+//!   {"endpoint": "vault/get_app_info", "fault": "hang"},
 //!   {"endpoint": "*", "fault": "drop"}
 //! ]}
 //! ```
 //!
 //! `endpoint` is the path after `/api/rest/` (or `*` for any); `count` defaults to 1.
+//!
+//! `drop` and `lost_reply` look the same to the client (the connection closes without a reply);
+//! the difference is on the server: `drop` never runs the request, `lost_reply` runs it and saves
+//! the change first. Together they show why a client may re-send a read but not a write.
 
 use std::path::Path;
 
@@ -24,8 +30,13 @@ pub enum Fault {
     /// HTTP 500 with a JSON error body.
     #[serde(rename = "http_500")]
     Http500,
-    /// The connection is closed without any response.
+    /// The connection is closed without any response; the request is not handled.
     Drop,
+    /// The request is handled and its change saved, then the connection is closed without the
+    /// reply: a write that happened although the client saw a network error.
+    LostReply,
+    /// The request is accepted and never answered; the client has to time out.
+    Hang,
     /// HTTP 403 `throttled` with a `Retry-After` header.
     Throttle {
         /// Seconds announced in `Retry-After` and in the message.
@@ -124,10 +135,14 @@ mod tests {
                 {"endpoint":"vault/sync_down","count":2,"fault":"http_500"},
                 {"endpoint":"sm/v1/get_secret","fault":"throttle","retry_after_secs":3},
                 {"endpoint":"keep_alive","fault":"session_expired"},
-                {"endpoint":"*","fault":"drop"}]}"#,
+                {"endpoint":"*","fault":"drop"},
+                {"endpoint":"vault/application_add","fault":"lost_reply"},
+                {"endpoint":"vault/get_app_info","fault":"hang","count":3}]}"#,
         )
         .unwrap();
-        assert_eq!(plan.rules.len(), 4);
+        assert_eq!(plan.rules.len(), 6);
+        assert_eq!(plan.rules[4].fault, Fault::LostReply);
+        assert_eq!((plan.rules[5].fault, plan.rules[5].count), (Fault::Hang, 3));
         assert_eq!(plan.rules[0].count, 2);
         assert_eq!(
             plan.rules[1].fault,

@@ -1,6 +1,7 @@
 //! HTTPS plumbing: TLS accept loop, per-connection fault handling, routing and the `api/rest` dispatch.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +29,9 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long a `hang` fault holds a request before closing the connection anyway: far past any
+/// client's read timeout, yet a long-running sandbox does not keep hung connections forever.
+const HANG_LIMIT: Duration = Duration::from_secs(300);
 
 /// The address of the peer of the current connection.
 #[derive(Debug, Clone, Copy)]
@@ -90,14 +94,18 @@ async fn connection(
         }
         Err(_) => return,
     };
-    // A `drop` fault needs to kill the connection itself, which only this task owns.
+    // `drop` and `lost_reply` need to kill the connection itself, which only this task owns.
     let kill = Arc::new(Notify::new());
+    // Set while a `hang` fault holds a request: shutdown then need not wait for it.
+    let hung = Arc::new(AtomicBool::new(false));
     let service = {
         let kill = Arc::clone(&kill);
+        let hung = Arc::clone(&hung);
         tower::service_fn(move |mut request: Request<hyper::body::Incoming>| {
             let router = router.clone();
             let shared = Arc::clone(&shared);
             let kill = Arc::clone(&kill);
+            let hung = Arc::clone(&hung);
             async move {
                 request.extensions_mut().insert(Peer(peer));
                 if let Some(endpoint) = request.uri().path().strip_prefix("/api/rest/") {
@@ -107,6 +115,19 @@ async fn connection(
                     let fault = shared.faults().take(endpoint);
                     match fault {
                         Some(Fault::Drop) => {
+                            kill.notify_one();
+                            return std::future::pending().await;
+                        }
+                        Some(Fault::LostReply) => {
+                            // The handler runs to the end (`finish` saves its change); the reply
+                            // is then thrown away with the connection.
+                            let _ = router.oneshot(request.map(Body::new)).await;
+                            kill.notify_one();
+                            return std::future::pending().await;
+                        }
+                        Some(Fault::Hang) => {
+                            hung.store(true, Ordering::Relaxed);
+                            tokio::time::sleep(HANG_LIMIT).await;
                             kill.notify_one();
                             return std::future::pending().await;
                         }
@@ -130,6 +151,9 @@ async fn connection(
         _ = connection.as_mut() => {}
         _ = kill.notified() => {}
         _ = shutdown.changed() => {
+            if hung.load(Ordering::Relaxed) {
+                return;
+            }
             connection.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection.as_mut()).await;
         }

@@ -8,3 +8,4 @@ mod sandbox_api;
 mod sandbox_faults;
 mod sandbox_provisioning;
 mod sandbox_roundtrip;
+mod sandbox_store;

@@ -13,6 +13,7 @@ use crate::keeper::auth::policy::{AccountPolicy, ALLOW_PAM_GATEWAY, ALLOW_SECRET
 use crate::provision::plan::{GatewayStep, ObservedGateway, PlanError};
 use crate::provision::TokenKeeper;
 use crate::provision::{self, KeepNothing, Name, Progress, ProvisionInputs, StepKind, TargetOs};
+use std::sync::Arc;
 
 /// Demo defaults for `--sandbox`, the newcomer's first run.
 const DEMO_FOLDER: &str = "Gateway Lab";
@@ -21,9 +22,9 @@ const DEMO_APP: &str = "Gateway Lab App";
 /// Runs `new`.
 pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliError> {
     let mut partial = Partial {
-        folder: parse_name("shared folder name", args.folder.as_deref())?,
-        app: parse_name("application title", args.app.as_deref())?,
-        gateway: parse_name("gateway name", args.gateway.as_deref())?,
+        folder: parse_name("--folder", "shared folder name", args.folder.as_deref())?,
+        app: parse_name("--app", "application title", args.app.as_deref())?,
+        gateway: parse_name("--gateway", "gateway name", args.gateway.as_deref())?,
         os: args.os.map(target_os),
         existing: args.existing.then_some(true),
     };
@@ -33,7 +34,10 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
 
     let connection = connect::connect(global, ui).await?;
     let session = &connection.session;
-    let progress = StepProgress::new(progress_mode(ui));
+    let progress = Arc::new(StepProgress::new(progress_mode(ui)));
+    session
+        .transport()
+        .set_retry_hook(Some(progress.retry_hook()));
 
     progress.started(StepKind::Observe);
     let mut observation = provision::sync(session)
@@ -119,7 +123,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         &plan,
         &connection.redeem,
         keeper.as_ref(),
-        &progress,
+        progress.as_ref(),
     )
     .await
     .inspect_err(|_| progress.abandon())?;
@@ -175,10 +179,11 @@ async fn confirm_replace(ui: Ui, old: &ObservedGateway, app: &str) -> Result<(),
     }
 }
 
-fn parse_name(what: &'static str, raw: Option<&str>) -> Result<Option<Name>, CliError> {
+/// Validates a name given as `flag`; the message starts with the flag, so the user knows which.
+fn parse_name(flag: &str, what: &'static str, raw: Option<&str>) -> Result<Option<Name>, CliError> {
     raw.map(|raw| Name::parse(what, raw))
         .transpose()
-        .map_err(|e| CliError::new(ExitStatus::Usage, e.to_string()))
+        .map_err(|e| CliError::new(ExitStatus::Usage, format!("{flag}: {e}")))
 }
 
 fn target_os(os: OsArg) -> TargetOs {

@@ -28,6 +28,18 @@ pub enum TransportError {
         /// What went wrong, as reported by rustls.
         detail: String,
     },
+    /// The peer answered the TLS handshake with something that is not TLS: a plain-HTTP server,
+    /// or another service on that port.
+    #[error("the server at {host} did not answer with TLS: {detail}")]
+    NotTls {
+        /// The host that answered.
+        host: String,
+        /// What rustls made of the answer.
+        detail: String,
+    },
+    /// The extra CA certificate to trust (`TransportOptions::ca_cert_pem`) is unusable.
+    #[error("the CA certificate is invalid: {0}")]
+    InvalidCaCertificate(String),
     /// An HTTP error status without a Keeper JSON body (e.g. from a proxy).
     #[error("HTTP status {status} from the Keeper server")]
     Http {
@@ -87,7 +99,9 @@ impl TransportError {
     pub fn is_connection_error(&self) -> bool {
         matches!(
             self,
-            TransportError::Network { .. } | TransportError::Tls { .. }
+            TransportError::Network { .. }
+                | TransportError::Tls { .. }
+                | TransportError::NotTls { .. }
         )
     }
 

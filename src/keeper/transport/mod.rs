@@ -2,11 +2,13 @@
 //! key-id switching and throttling back-off (protocol-transport-login.md §1–§2).
 //!
 //! Layout: [`envelope`] is the wire codec (pure), [`server_keys`] the server key table,
-//! [`error`] the error type, `http` the reqwest client, and this module the retry loop.
+//! [`error`] the error type, `http` the reqwest client, [`retry`] which requests may be re-sent
+//! and when, and this module the retry loop.
 
 pub mod envelope;
 pub mod error;
 pub(crate) mod http;
+pub mod retry;
 pub mod server_keys;
 mod v2;
 
@@ -23,6 +25,8 @@ use crate::keeper::crypto::{b64url_encode, AesKey, EcPublicKey};
 use crate::keeper::server::Server;
 
 pub use self::error::TransportError;
+pub use self::http::check_ca_certificate;
+pub use self::retry::{idempotence, Idempotence, RetryHook, RetryNotice, RetryPolicy};
 pub use self::server_keys::{ServerKey, ServerPublicKey, DEFAULT_SERVER_KEY_ID};
 
 /// The client version sent with every request: Commander 18.1.8's `rest_api.CLIENT_VERSION`
@@ -74,6 +78,8 @@ pub struct TransportOptions {
     pub read_timeout: Duration,
     /// Upper bound for one throttling back-off sleep.
     pub max_throttle_wait: Duration,
+    /// How reads are re-sent after a 5xx, a dropped connection or a timeout (writes never are).
+    pub retry: RetryPolicy,
     /// `ApiRequest.locale`.
     pub locale: String,
     /// `clientVersion` sent in login requests and v2 commands.
@@ -83,7 +89,8 @@ pub struct TransportOptions {
 }
 
 impl TransportOptions {
-    /// Defaults (15 s connect, 120 s read, 60 s max throttle wait) for `server`.
+    /// Defaults (15 s connect, 120 s read, 60 s max throttle wait, [`RetryPolicy::default`])
+    /// for `server`.
     pub fn new(server: Server) -> Self {
         TransportOptions {
             server,
@@ -92,6 +99,7 @@ impl TransportOptions {
             connect_timeout: Duration::from_secs(15),
             read_timeout: Duration::from_secs(120),
             max_throttle_wait: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
             locale: DEFAULT_LOCALE.to_owned(),
             client_version: CLIENT_VERSION.to_owned(),
             scheme: UrlScheme::Https,
@@ -145,6 +153,8 @@ struct Inner {
     server: RwLock<Server>,
     /// The key id that last worked; starts at 7 (or the custom key's id).
     key_id: AtomicI32,
+    /// Told about every retry of a read (the CLI's spinner); shared by clones.
+    retry_hook: RwLock<Option<RetryHook>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -175,6 +185,7 @@ impl Transport {
                 server: RwLock::new(options.server.clone()),
                 options,
                 key_id: AtomicI32::new(key_id),
+                retry_hook: RwLock::new(None),
             }),
         })
     }
@@ -192,6 +203,15 @@ impl Transport {
         match self.inner.server.write() {
             Ok(mut guard) => *guard = server,
             Err(poisoned) => *poisoned.into_inner() = server,
+        }
+    }
+
+    /// Calls `hook` before every retry of a read, on this transport and all its clones (`None`
+    /// removes it). The retry is also logged at info level either way.
+    pub fn set_retry_hook(&self, hook: Option<RetryHook>) {
+        match self.inner.retry_hook.write() {
+            Ok(mut guard) => *guard = hook,
+            Err(poisoned) => *poisoned.into_inner() = hook,
         }
     }
 
@@ -238,9 +258,10 @@ impl Transport {
         };
         let mut key_retries = 0;
         let mut throttle_retries = 0;
+        let mut attempt = 1;
         loop {
-            let attempt = self.send_once(endpoint, &request).await?;
-            let error = match attempt {
+            let sent = self.send_once(endpoint, &request).await?;
+            let error = match sent {
                 Attempt::Done(body) => return Ok(body),
                 Attempt::Failed(error) => error,
             };
@@ -262,8 +283,37 @@ impl Transport {
                     tracing::debug!(endpoint, wait_ms = wait.as_millis() as u64, "throttled");
                     tokio::time::sleep(wait).await;
                 }
+                Failure::Transient { error, reason } => {
+                    let policy = self.inner.options.retry;
+                    if idempotence(endpoint) == Idempotence::Write || attempt >= policy.max_attempts
+                    {
+                        return Err(error);
+                    }
+                    attempt += 1;
+                    let notice = RetryNotice {
+                        endpoint: endpoint.to_owned(),
+                        attempt,
+                        max_attempts: policy.max_attempts,
+                        wait: policy.delay(attempt - 1, rand::random::<f64>()),
+                        reason,
+                    };
+                    self.notify_retry(&notice);
+                    tokio::time::sleep(notice.wait).await;
+                }
                 Failure::Final(error) => return Err(error),
             }
+        }
+    }
+
+    /// Logs a retry (visible at `-v`) and tells the hook, if any.
+    fn notify_retry(&self, notice: &RetryNotice) {
+        tracing::info!("{notice}");
+        let hook = match self.inner.retry_hook.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some(hook) = hook {
+            hook(notice);
         }
     }
 
@@ -351,7 +401,7 @@ impl Transport {
         tracing::debug!(endpoint, key_id = server_key.id(), "POST");
         count_request();
 
-        let response = self
+        let response = match self
             .inner
             .client
             .post(url)
@@ -359,7 +409,10 @@ impl Transport {
             .body(body)
             .send()
             .await
-            .map_err(|e| http::classify_error(e, server.host()))?;
+        {
+            Ok(response) => response,
+            Err(e) => return http::failed_round_trip(e, server.host()).map(Attempt::Failed),
+        };
         let status = response.status().as_u16();
         let is_json = response
             .headers()
@@ -376,10 +429,10 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| http::classify_error(e, server.host()))?;
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => return http::failed_round_trip(e, server.host()).map(Attempt::Failed),
+        };
         tracing::debug!(endpoint, status, "response");
 
         if status == 200 && !is_json {
@@ -389,15 +442,22 @@ impl Transport {
             if status == 429 {
                 return Ok(Attempt::Failed(Failure::Throttled { hint: retry_after }));
             }
-            return Err(TransportError::Http { status });
+            return Ok(Attempt::Failed(server_failure(
+                status,
+                TransportError::Http { status },
+            )));
         }
         // Keeper answers errors (and, per Commander, sometimes a 200) with plaintext JSON.
         let Some(body) = ErrorBody::parse(&bytes) else {
-            return Err(if status == 200 {
-                TransportError::BadResponse(format!("{endpoint} answered with unexpected JSON"))
-            } else {
-                TransportError::Http { status }
-            });
+            if status == 200 {
+                return Err(TransportError::BadResponse(format!(
+                    "{endpoint} answered with unexpected JSON"
+                )));
+            }
+            return Ok(Attempt::Failed(server_failure(
+                status,
+                TransportError::Http { status },
+            )));
         };
         let failure = match body.code.as_str() {
             "key" => Failure::Key {
@@ -409,7 +469,7 @@ impl Transport {
                     .or_else(|| parse_throttle_message(&body.message)),
             },
             _ if status == 429 => Failure::Throttled { hint: retry_after },
-            _ => Failure::Final(body.into_error()),
+            _ => server_failure(status, body.into_error()),
         };
         Ok(Attempt::Failed(failure))
     }
@@ -421,11 +481,32 @@ enum Attempt {
     Failed(Failure),
 }
 
-/// A server-reported failure, sorted by how the retry loop reacts to it.
-enum Failure {
+/// A failed round trip, sorted by how the retry loop reacts to it.
+pub(crate) enum Failure {
+    /// `key`: re-send to another server key.
     Key { key_id: Option<i32> },
+    /// `throttled` or 429: wait and re-send, reads and writes alike (nothing was done).
     Throttled { hint: Option<Duration> },
+    /// A 5xx, a dropped connection or a timeout: only a read is re-sent.
+    Transient {
+        error: TransportError,
+        /// Short text for the retry log line ("HTTP 500").
+        reason: String,
+    },
+    /// Anything else: returned as is.
     Final(TransportError),
+}
+
+/// A failure status other than `key`/`throttled`: a 5xx is transient, the rest final.
+fn server_failure(status: u16, error: TransportError) -> Failure {
+    if (500..600).contains(&status) {
+        Failure::Transient {
+            error,
+            reason: format!("HTTP {status}"),
+        }
+    } else {
+        Failure::Final(error)
+    }
 }
 
 /// How long to sleep before throttling retry number `attempt` (1-based): the server's hint if it
