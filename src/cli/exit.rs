@@ -73,7 +73,7 @@ impl CliError {
     /// Ctrl-C.
     pub fn interrupted() -> CliError {
         CliError::new(ExitStatus::Interrupted, "interrupted").hint(
-            "nothing is left half-made: re-run the same command to finish; it reuses what exists",
+            "each step is whole or not done: what the lines above say was created stays; re-run the same command to finish — it reuses what exists and shows a token this machine kept",
         )
     }
 }

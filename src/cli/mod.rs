@@ -107,6 +107,8 @@ fn report(error: CliError) -> ExitCode {
     let term = console::Term::stderr();
     if term.is_term() {
         let _ = term.show_cursor();
+        // A spinner cut short leaves its half-drawn line: clear it before the message.
+        let _ = term.clear_line();
     }
     eprintln!(
         "{} {}",

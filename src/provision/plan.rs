@@ -68,6 +68,8 @@ pub struct ObservedFolder {
     pub name: String,
     /// Whether it sits at the vault root.
     pub at_root: bool,
+    /// The sync revision it was written at (orders twins: the lower is the older).
+    pub revision: i64,
 }
 
 /// A KSM application the vault already holds.
@@ -77,6 +79,8 @@ pub struct ObservedApplication {
     pub uid: Uid,
     /// Its title.
     pub title: String,
+    /// The sync revision it was written at (orders twins: the lower is the older).
+    pub revision: i64,
 }
 
 /// A gateway (KSM client of the discovery-and-rotation controller type) in the chosen
@@ -126,22 +130,6 @@ pub struct KeptGateway {
 /// Why no plan could be made; each maps to a documented exit code.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PlanError {
-    /// More than one shared folder at the root has this exact name.
-    #[error("{count} shared folders named '{name}' exist at the vault root; rename one or pick another name")]
-    AmbiguousFolder {
-        /// The name.
-        name: String,
-        /// How many matched.
-        count: usize,
-    },
-    /// More than one application has this exact title.
-    #[error("{count} KSM applications are titled '{name}'; rename one or pick another title")]
-    AmbiguousApplication {
-        /// The title.
-        name: String,
-        /// How many matched.
-        count: usize,
-    },
     /// A gateway of this name exists and `--replace` was not given.
     #[error("a gateway named '{name}' already exists in application '{application}'")]
     GatewayExists {
@@ -317,14 +305,19 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         .iter()
         .filter(|f| f.at_root && f.name == folder_name)
         .collect();
-    let shared_folder = match folders.as_slice() {
-        [] => Step::Create,
-        [one] => Step::Reuse(one.uid),
-        many => {
-            return Err(PlanError::AmbiguousFolder {
-                name: folder_name.to_string(),
-                count: many.len(),
-            })
+    let mut warnings = policy_warnings(&observed.policy);
+    // Twins (made by a race, or by a person) are settled the way every run settles them: the
+    // oldest, then the lowest UID, is used (see `provision::converge`).
+    let shared_folder = match oldest(folders.iter().map(|f| (f.uid, f.revision))) {
+        None => Step::Create,
+        Some(uid) => {
+            if folders.len() > 1 {
+                warnings.push(format!(
+                    "{} shared folders are named '{folder_name}' at the vault root; using the oldest ({uid})",
+                    folders.len()
+                ));
+            }
+            Step::Reuse(uid)
         }
     };
 
@@ -334,14 +327,16 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         .iter()
         .filter(|a| a.title == app_title)
         .collect();
-    let application = match apps.as_slice() {
-        [] => Step::Create,
-        [one] => Step::Reuse(one.uid),
-        many => {
-            return Err(PlanError::AmbiguousApplication {
-                name: app_title.to_string(),
-                count: many.len(),
-            })
+    let application = match oldest(apps.iter().map(|a| (a.uid, a.revision))) {
+        None => Step::Create,
+        Some(uid) => {
+            if apps.len() > 1 {
+                warnings.push(format!(
+                    "{} KSM applications are titled '{app_title}'; using the oldest ({uid})",
+                    apps.len()
+                ));
+            }
+            Step::Reuse(uid)
         }
     };
 
@@ -393,10 +388,17 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         application,
         share,
         gateway,
-        warnings: policy_warnings(&observed.policy),
+        warnings,
     };
     preflight(&plan, &observed.policy)?;
     Ok(plan)
+}
+
+/// The oldest of objects named alike: lowest revision, then lowest UID.
+fn oldest(candidates: impl Iterator<Item = (Uid, i64)>) -> Option<Uid> {
+    candidates
+        .min_by_key(|(uid, revision)| (*revision, *uid))
+        .map(|(uid, _)| uid)
 }
 
 /// Gateway names compare case-insensitively, as Commander's `pam gateway` commands do, so that
@@ -439,6 +441,7 @@ mod tests {
             uid: Uid::generate(),
             name: name.to_string(),
             at_root,
+            revision: 1,
         }
     }
 
@@ -446,6 +449,7 @@ mod tests {
         ObservedApplication {
             uid: Uid::generate(),
             title: title.to_string(),
+            revision: 1,
         }
     }
 
@@ -525,15 +529,30 @@ mod tests {
     }
 
     #[test]
-    fn two_root_folders_with_the_name_are_ambiguous() {
+    fn of_two_root_folders_with_the_name_the_oldest_is_used_with_a_warning() {
+        let mut older = folder("Gateway Lab", true);
+        older.revision = 1;
+        let mut newer = folder("Gateway Lab", true);
+        newer.revision = 2;
         let observed = Observed {
-            folders: vec![folder("Gateway Lab", true), folder("Gateway Lab", true)],
+            folders: vec![newer, older.clone()],
             ..Observed::default()
         };
-        assert!(matches!(
-            make_plan(&inputs(), &observed),
-            Err(PlanError::AmbiguousFolder { count: 2, .. })
-        ));
+        let plan = make_plan(&inputs(), &observed).unwrap();
+        assert_eq!(plan.shared_folder, Step::Reuse(older.uid));
+        assert!(plan.warnings.iter().any(|w| w.contains("using the oldest")));
+    }
+
+    #[test]
+    fn of_two_applications_with_the_title_the_oldest_then_lowest_uid_is_used() {
+        let (a, b) = (app("Gateway Lab App"), app("Gateway Lab App"));
+        let lowest = a.uid.min(b.uid);
+        let observed = Observed {
+            applications: vec![a, b],
+            ..Observed::default()
+        };
+        let plan = make_plan(&inputs(), &observed).unwrap();
+        assert_eq!(plan.application, Step::Reuse(lowest));
     }
 
     #[test]

@@ -45,7 +45,7 @@ fn as_user(sandbox: &ServedSandbox, email: &str) -> Command {
 }
 
 /// A library session of `email`, to look at the vault the way a second client would.
-fn library_session(sandbox: &ServedSandbox, email: &str, password: &str) -> Session {
+pub(crate) fn library_session(sandbox: &ServedSandbox, email: &str, password: &str) -> Session {
     let d = &sandbox.descriptor;
     let point = b64url_decode(d["server_public_key"].as_str().unwrap()).unwrap();
     let mut options = TransportOptions::new(d["host"].as_str().unwrap().parse::<Server>().unwrap());
@@ -71,7 +71,7 @@ fn library_session(sandbox: &ServedSandbox, email: &str, password: &str) -> Sess
     }
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Runtime::new().unwrap().block_on(future)
 }
 

@@ -10,6 +10,7 @@ mod cli_errors;
 mod cli_new;
 mod cli_sandbox_demo;
 mod cli_wizard;
+mod convergence;
 mod faults_retries;
 mod login_accounts;
 mod login_double;
