@@ -166,6 +166,11 @@ impl std::fmt::Debug for AccountConfig {
 }
 
 impl AccountConfig {
+    /// Where this config was read from.
+    pub fn source(&self) -> &ConfigSource {
+        &self.source
+    }
+
     /// Reads the config at `source`; a missing file is an empty config that `save` creates.
     pub fn load(source: ConfigSource) -> Result<AccountConfig, ConfigError> {
         let text = match &source {

@@ -416,8 +416,15 @@ fn sandbox_stats(sandbox: &ServedSandbox, reset: bool) -> serde_json::Value {
         .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
         .build()
         .unwrap();
-    let url = format!("{}/__sandbox/stats", sandbox.descriptor["url"].as_str().unwrap());
-    let request = if reset { client.delete(url) } else { client.get(url) };
+    let url = format!(
+        "{}/__sandbox/stats",
+        sandbox.descriptor["url"].as_str().unwrap()
+    );
+    let request = if reset {
+        client.delete(url)
+    } else {
+        client.get(url)
+    };
     let response = request.send().unwrap();
     assert!(response.status().is_success(), "{}", response.status());
     response.json().unwrap_or(serde_json::Value::Null)
@@ -447,9 +454,17 @@ fn the_sandbox_counts_what_a_first_and_a_resumed_run_cost_per_endpoint() {
     // Resume, summary, sync; folder, app, the look for twins, share, client, the look again: 9
     // (a fresh device adds register_device and validate_auth_hash).
     assert_eq!(count("authentication/start_login"), 1, "{stats}");
-    assert_eq!(count("vault/sync_down"), 2, "one sync and one incremental look: {stats}");
+    assert_eq!(
+        count("vault/sync_down"),
+        2,
+        "one sync and one incremental look: {stats}"
+    );
     assert_eq!(count("vault/app_client_add"), 1);
-    assert_eq!(count("pam/get_controllers"), 0, "no controller lookup: {stats}");
+    assert_eq!(
+        count("pam/get_controllers"),
+        0,
+        "no controller lookup: {stats}"
+    );
     assert_eq!(count("setting/set_user_setting"), 0);
     assert_eq!(stats["total"], 9, "{stats}");
 
@@ -463,7 +478,12 @@ fn the_sandbox_counts_what_a_first_and_a_resumed_run_cost_per_endpoint() {
     assert!(resumed.status.success(), "stderr: {}", stderr(&resumed));
     let stats = sandbox_stats(&sandbox, false);
     assert!(stats["total"].as_u64().unwrap() <= 6, "{stats}");
-    assert_eq!(stats["requests"]["pam/get_controllers"].as_u64().unwrap_or(0), 0);
+    assert_eq!(
+        stats["requests"]["pam/get_controllers"]
+            .as_u64()
+            .unwrap_or(0),
+        0
+    );
 }
 
 #[test]

@@ -307,14 +307,20 @@ async fn a_region_redirect_drops_the_clone_code_and_logs_in_by_name_there() {
         .find(|c| c.endpoint == "authentication/start_login")
         .expect("start_login at the first host");
     let sent = StartLoginRequest::decode(at_first.payload.as_slice()).unwrap();
-    assert!(!sent.clone_code.is_empty(), "the first try resumes by clone code");
+    assert!(
+        !sent.clone_code.is_empty(),
+        "the first try resumes by clone code"
+    );
     let at_home = home
         .calls()
         .into_iter()
         .find(|c| c.endpoint == "authentication/start_login")
         .expect("start_login retried at home");
     let retried = StartLoginRequest::decode(at_home.payload.as_slice()).unwrap();
-    assert!(retried.clone_code.is_empty(), "Commander drops the clone code after a redirect");
+    assert!(
+        retried.clone_code.is_empty(),
+        "Commander drops the clone code after a redirect"
+    );
     assert_eq!(retried.username, USERNAME);
 }
 
