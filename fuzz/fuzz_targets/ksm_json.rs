@@ -39,9 +39,10 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => {
             // The seed corpus's binding replies are sealed for this token secret (32 × 0x11).
-            let (Ok(secret), Ok(client_key)) =
-                (AesKey::from_slice(&[0x11; 32]), EcPrivateKey::from_bytes(&[9; 32]))
-            else {
+            let (Ok(secret), Ok(client_key)) = (
+                AesKey::from_slice(&[0x11; 32]),
+                EcPrivateKey::from_bytes(&[9; 32]),
+            ) else {
                 return;
             };
             let token = OneTimeToken::from_parts(Some("US".to_owned()), secret);

@@ -63,7 +63,11 @@ fuzz_target!(|data: &[u8]| {
         2 => {
             // Headers and body as raw text: `PublicKeyId\nTransmissionKey\nAuthorization\nbody`.
             let mut parts = rest.splitn(4, |&b| b == b'\n');
-            let mut header = || parts.next().map(|p| String::from_utf8_lossy(p).into_owned());
+            let mut header = || {
+                parts
+                    .next()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+            };
             let (id, tk, auth) = (header(), header(), header());
             let body = parts.next().unwrap_or_default();
             drop(sandbox_open_ksm(
@@ -80,7 +84,10 @@ fuzz_target!(|data: &[u8]| {
             let body = aes_gcm_encrypt_with_nonce(&keys.transmission, &[0; 12], rest);
             let mut signed = keys.wrapped.clone();
             signed.extend_from_slice(&body);
-            let authorization = format!("Signature {}", b64_std_encode(&ecdsa_sign(&keys.client, &signed)));
+            let authorization = format!(
+                "Signature {}",
+                b64_std_encode(&ecdsa_sign(&keys.client, &signed))
+            );
             let payload = sandbox_open_ksm(
                 &keys.server,
                 Some("7"),
