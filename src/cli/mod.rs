@@ -5,7 +5,7 @@
 
 pub mod args;
 mod commands;
-mod config;
+pub(crate) mod config;
 mod connect;
 pub mod errors;
 pub mod exit;

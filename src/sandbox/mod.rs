@@ -9,15 +9,15 @@
 mod account_policy;
 mod admin;
 pub mod admin_client;
-mod context;
-mod envelope;
+pub(crate) mod context;
+pub(crate) mod envelope;
 pub mod faults;
 mod ksm;
 mod login;
 mod login_steps;
 mod pam;
 mod server;
-mod sm;
+pub(crate) mod sm;
 mod state;
 mod stats;
 mod store;
