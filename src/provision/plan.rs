@@ -210,7 +210,26 @@ fn preflight(plan: &Plan, policy: &AccountPolicy) -> Result<(), PlanError> {
             enforcement: ALLOW_SECRETS_MANAGER,
         });
     }
-    if changes_gateway && !policy.allows(ALLOW_PAM_GATEWAY) {
+    if changes_gateway {
+        require_gateway_management(policy, false)?;
+    }
+    Ok(())
+}
+
+/// Refuses unless the role allows gateway management (`allow_pam_gateway`, Commander's gate
+/// before `pam gateway new`/`remove`) and, with `with_secrets_manager`, Secrets Manager too —
+/// for the checks made before any question or request.
+pub fn require_gateway_management(
+    policy: &AccountPolicy,
+    with_secrets_manager: bool,
+) -> Result<(), PlanError> {
+    if with_secrets_manager && !policy.allows(ALLOW_SECRETS_MANAGER) {
+        return Err(PlanError::NotAllowed {
+            what: "Keeper Secrets Manager",
+            enforcement: ALLOW_SECRETS_MANAGER,
+        });
+    }
+    if !policy.allows(ALLOW_PAM_GATEWAY) {
         return Err(PlanError::NotAllowed {
             what: "Gateway management",
             enforcement: ALLOW_PAM_GATEWAY,
