@@ -11,6 +11,7 @@ mod cli_new;
 mod cli_sandbox_demo;
 mod cli_wizard;
 mod faults_retries;
+mod fleet;
 mod login_accounts;
 mod login_double;
 mod login_secrets;
