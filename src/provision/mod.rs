@@ -6,6 +6,7 @@
 pub mod converge;
 pub mod execute;
 pub mod fleet;
+pub mod fleet_report;
 pub mod inputs;
 pub mod install;
 pub mod kept;
