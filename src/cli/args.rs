@@ -15,6 +15,7 @@ Exit codes:
   5    not found
   6    network or TLS error
   7    refused by Keeper (permission, licence, throttled after retries, other API errors)
+  8    apply: some gateways failed (the others were provisioned; re-run to finish)
   130  interrupted (Ctrl-C)";
 
 /// Provision a Keeper Gateway end to end: shared folder, KSM application with Can Edit,
@@ -119,6 +120,12 @@ pub enum Command {
     /// Provision a gateway: ensure the shared folder, the application and its Can Edit share,
     /// add the gateway and print its token or install command.
     New(NewArgs),
+    /// Provision every gateway of a manifest (TOML) with one login: plan, then apply.
+    /// Idempotent: gateways that exist are reused.
+    Apply(ApplyArgs),
+    /// Print what `apply` would do for a manifest (create / reuse / replace / remove); change
+    /// nothing.
+    Plan(PlanArgs),
     /// Log in and remember this device.
     Login(LoginArgs),
     /// End the session on the server and forget it locally.
@@ -184,6 +191,62 @@ pub struct NewArgs {
     /// (required for --replace when there is no terminal).
     #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
     pub yes: bool,
+}
+
+/// Flags of `gw-provision apply`.
+#[derive(Debug, Args, Clone)]
+pub struct ApplyArgs {
+    /// The manifest: `[defaults]` and one `[[gateway]]` per gateway (see --schema).
+    #[arg(
+        long,
+        short = 'f',
+        value_name = "FILE",
+        required_unless_present = "schema"
+    )]
+    pub file: Option<PathBuf>,
+
+    /// Print the plan, and change nothing.
+    #[arg(long, env = "GW_PROVISION_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Remove the gateways of the manifest's applications that it no longer lists (asks
+    /// first in a terminal; --yes without one).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Remove these gateways and create them anew, with new tokens (asks first in a terminal;
+    /// --yes without one).
+    #[arg(long, value_name = "NAME", num_args = 1..)]
+    pub replace: Vec<String>,
+
+    /// Confirm the removals --prune and --replace make (required without a terminal).
+    #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
+    pub yes: bool,
+
+    /// Write per gateway what its host needs (install script, token, Docker env file,
+    /// Kubernetes Secret; mode 0600), plus index.json and kubernetes-secrets.yaml.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Print the manifest's JSON Schema and exit.
+    #[arg(long, exclusive = true)]
+    pub schema: bool,
+}
+
+/// Flags of `gw-provision plan`.
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// The manifest.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Include the removals `apply --prune` would make.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Include the replacements `apply --replace NAME…` would make.
+    #[arg(long, value_name = "NAME", num_args = 1..)]
+    pub replace: Vec<String>,
 }
 
 /// Flags of `gw-provision login`.

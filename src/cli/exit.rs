@@ -22,6 +22,8 @@ pub enum ExitStatus {
     Network = 6,
     /// Keeper refused: permission, licence, throttling, other API errors.
     Refused = 7,
+    /// `apply`: some gateways failed; the others were provisioned.
+    SomeFailed = 8,
     /// Ctrl-C.
     Interrupted = 130,
 }

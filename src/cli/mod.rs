@@ -9,6 +9,7 @@ pub(crate) mod config;
 mod connect;
 pub mod errors;
 pub mod exit;
+mod fleet_output;
 mod kept_tokens;
 mod login;
 pub mod output;

@@ -31,6 +31,10 @@ pub enum Action {
     WouldUpdate,
     /// Dry run: would be removed and made anew.
     WouldReplace,
+    /// Removed (`apply --prune`).
+    Removed,
+    /// Dry run: would be removed.
+    WouldRemove,
 }
 
 impl Action {
@@ -41,6 +45,7 @@ impl Action {
             Action::Reused | Action::WouldReuse => Action::WouldReuse,
             Action::Updated | Action::WouldUpdate => Action::WouldUpdate,
             Action::Replaced | Action::WouldReplace => Action::WouldReplace,
+            Action::Removed | Action::WouldRemove => Action::WouldRemove,
         }
     }
 
@@ -55,6 +60,8 @@ impl Action {
             Action::WouldReuse => "would reuse",
             Action::WouldUpdate => "would update",
             Action::WouldReplace => "would replace",
+            Action::Removed => "removed",
+            Action::WouldRemove => "would remove",
         }
     }
 }
@@ -204,6 +211,16 @@ fn preflight(plan: &Plan, policy: &AccountPolicy) -> Result<(), PlanError> {
     let changes_gateway = !matches!(plan.gateway, GatewayStep::KeepExisting(_));
     let changes_ksm =
         plan.application == Step::Create || plan.share != Action::Reused || changes_gateway;
+    check_policy(changes_ksm, changes_gateway, policy)
+}
+
+/// The enforcements a set of changes needs: `allow_secrets_manager` for any Secrets Manager
+/// change, `allow_pam_gateway` for adding, replacing or removing a gateway.
+pub fn check_policy(
+    changes_ksm: bool,
+    changes_gateway: bool,
+    policy: &AccountPolicy,
+) -> Result<(), PlanError> {
     if changes_ksm && !policy.allows(ALLOW_SECRETS_MANAGER) {
         return Err(PlanError::NotAllowed {
             what: "Keeper Secrets Manager",
@@ -318,13 +335,59 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
     if inputs.existing && inputs.os.needs_config() {
         return Err(PlanError::ExistingNeedsToken { os: inputs.os });
     }
-    let folder_name = inputs.shared_folder.as_str();
+    let group = plan_group(
+        inputs.shared_folder.as_str(),
+        inputs.application.as_str(),
+        observed,
+    )?;
+    let gateway = plan_gateway(
+        inputs,
+        &group.application,
+        &observed.gateways,
+        observed.kept.as_ref(),
+        ExistingGateway::Conflict,
+    )?;
+    let plan = Plan {
+        inputs: inputs.clone(),
+        shared_folder: group.shared_folder,
+        application: group.application,
+        share: group.share,
+        gateway,
+        warnings: policy_warnings(&observed.policy)
+            .into_iter()
+            .chain(group.warnings)
+            .collect(),
+    };
+    preflight(&plan, &observed.policy)?;
+    Ok(plan)
+}
+
+/// The steps shared by every gateway of one (shared folder, application) pair.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupSteps {
+    /// Step 1.
+    pub shared_folder: Step<Uid>,
+    /// Step 2.
+    pub application: Step<Uid>,
+    /// Step 3: the share's action (`Created`, `Updated` or `Reused`).
+    pub share: Action,
+    /// Twins found and settled (the oldest is used), said before anything changes.
+    pub warnings: Vec<String>,
+}
+
+/// Decides the folder, application and share steps of one (folder, application) pair;
+/// `observed.share_editable` must describe this pair.
+pub fn plan_group(
+    folder_name: &str,
+    app_title: &str,
+    observed: &Observed,
+) -> Result<GroupSteps, PlanError> {
     let folders: Vec<&ObservedFolder> = observed
         .folders
         .iter()
         .filter(|f| f.at_root && f.name == folder_name)
         .collect();
-    let mut warnings = policy_warnings(&observed.policy);
+    let mut warnings = Vec::new();
     // Twins (made by a race, or by a person) are settled the way every run settles them: the
     // oldest, then the lowest UID, is used (see `provision::converge`).
     let shared_folder = match oldest(folders.iter().map(|f| (f.uid, f.revision))) {
@@ -340,7 +403,6 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         }
     };
 
-    let app_title = inputs.application.as_str();
     let apps: Vec<&ObservedApplication> = observed
         .applications
         .iter()
@@ -365,18 +427,41 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         (Step::Reuse(_), Step::Reuse(_), Some(false)) => Action::Updated,
         _ => Action::Created,
     };
+    Ok(GroupSteps {
+        shared_folder,
+        application,
+        share,
+        warnings,
+    })
+}
 
+/// What a gateway that exists already (and was not asked to be replaced) means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExistingGateway {
+    /// `new`: a conflict (exit 4) unless `--replace` or `--existing`.
+    Conflict,
+    /// `apply`: the desired state holds already; reuse it (its token cannot be shown again).
+    Reuse,
+}
+
+/// Decides the gateway step for `inputs` given the application's gateways and the token this
+/// machine kept for it, if any.
+pub fn plan_gateway(
+    inputs: &ProvisionInputs,
+    application: &Step<Uid>,
+    gateways: &[ObservedGateway],
+    kept: Option<&KeptGateway>,
+    when_exists: ExistingGateway,
+) -> Result<GatewayStep, PlanError> {
+    let app_title = inputs.application.as_str();
     let existing_gateway = match application {
-        Step::Reuse(_) => find_gateway(&observed.gateways, inputs.gateway.as_str()),
+        Step::Reuse(_) => find_gateway(gateways, inputs.gateway.as_str()),
         Step::Create => None,
     };
-    let kept = existing_gateway.as_ref().and_then(|found| {
-        observed
-            .kept
-            .as_ref()
-            .filter(|k| found.client_id.as_ref() == Some(&k.client_id))
-    });
-    let gateway = match (existing_gateway, inputs.existing, inputs.replace) {
+    let kept = existing_gateway
+        .as_ref()
+        .and_then(|found| kept.filter(|k| found.client_id.as_ref() == Some(&k.client_id)));
+    Ok(match (existing_gateway, inputs.existing, inputs.replace) {
         (Some(found), true, _) => GatewayStep::KeepExisting(found),
         (Some(found), false, false) if kept.is_some() => {
             if kept.is_some_and(|k| k.expired) || found.initialized {
@@ -392,6 +477,9 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
             })
         }
         (Some(found), false, true) => GatewayStep::Replace(found),
+        (Some(found), false, false) if when_exists == ExistingGateway::Reuse => {
+            GatewayStep::KeepExisting(found)
+        }
         (Some(_), false, false) => {
             return Err(PlanError::GatewayExists {
                 name: inputs.gateway.to_string(),
@@ -399,18 +487,7 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
             })
         }
         (None, false, _) => GatewayStep::Create,
-    };
-
-    let plan = Plan {
-        inputs: inputs.clone(),
-        shared_folder,
-        application,
-        share,
-        gateway,
-        warnings,
-    };
-    preflight(&plan, &observed.policy)?;
-    Ok(plan)
+    })
 }
 
 /// The oldest of objects named alike: lowest revision, then lowest UID.
@@ -422,7 +499,7 @@ fn oldest(candidates: impl Iterator<Item = (Uid, i64)>) -> Option<Uid> {
 
 /// Gateway names compare case-insensitively, as Commander's `pam gateway` commands do, so that
 /// `Edge-1` and `edge-1` are not provisioned side by side by accident.
-fn find_gateway(gateways: &[ObservedGateway], name: &str) -> Option<ObservedGateway> {
+pub fn find_gateway(gateways: &[ObservedGateway], name: &str) -> Option<ObservedGateway> {
     let lower = name.to_lowercase();
     let mut matching = gateways.iter().filter(|g| g.name.to_lowercase() == lower);
     let first = matching.next()?.clone();

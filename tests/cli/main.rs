@@ -12,6 +12,7 @@ mod cli_sandbox_demo;
 mod cli_wizard;
 mod convergence;
 mod faults_retries;
+mod fleet;
 mod login_accounts;
 mod login_double;
 mod login_secrets;
