@@ -34,6 +34,34 @@ pub enum ApprovalChannel {
     Push,
 }
 
+/// A second factor an account can require after its password (`TwoFactorChannelType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TwoFactorMethod {
+    /// An authenticator app (needs `totp_secret`).
+    Totp,
+    /// A code sent by text message after `2fa_send_push` TWO_FA_PUSH_SMS.
+    Sms,
+    /// Duo Security: a push approved out of band, or a passcode.
+    Duo,
+    /// An RSA SecurID code.
+    Rsa,
+    /// A Keeper Push to the owner's other devices, approved out of band.
+    KeeperPush,
+    /// A WebAuthn security key (offered, never accepted: the sandbox checks no assertions).
+    Webauthn,
+}
+
+impl TwoFactorMethod {
+    /// Whether the method takes a typed code the sandbox keeps (`two_factor_code`).
+    pub fn has_fixed_code(self) -> bool {
+        matches!(
+            self,
+            TwoFactorMethod::Sms | TwoFactorMethod::Duo | TwoFactorMethod::Rsa
+        )
+    }
+}
+
 /// What `POST /__sandbox/users` and `sandbox add-user` create; the JSON keys are the contract.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,12 +78,32 @@ pub struct NewUser {
         with = "optional_secret"
     )]
     pub totp_secret: Option<Zeroizing<String>>,
+    /// Second factors other than (or besides) the authenticator; `totp` needs `totp_secret`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub two_factor: Vec<TwoFactorMethod>,
+    /// The code SMS, Duo and RSA accept; a random six digits when absent (admin route shows it).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "optional_secret"
+    )]
+    pub two_factor_code: Option<Zeroizing<String>>,
+    /// One-time backup codes; with no other second factor, REQUIRES_2FA lists no channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backup_codes: Vec<String>,
     /// New devices must be approved first (by e-mail code or Keeper Push).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_approval: Option<ApprovalChannel>,
     /// An SSO account that logs in with its master password (`LoginType.ALTERNATE`).
     #[serde(default)]
     pub sso_master_password: bool,
+    /// A Cloud SSO account: NORMAL logins get REDIRECT_CLOUD_SSO and continue with the login
+    /// token of `POST /__sandbox/sso-login` (what SSO Connect shows after the sign-in).
+    #[serde(default)]
+    pub cloud_sso: bool,
+    /// The account's license has expired: every login ends in LICENSE_EXPIRED.
+    #[serde(default)]
+    pub license_expired: bool,
     /// The account's home host (`HOST[:PORT]`); logins arriving elsewhere are redirected there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_redirect: Option<String>,
@@ -100,8 +148,13 @@ impl NewUser {
             email: email.into(),
             password: Zeroizing::new(password.into()),
             totp_secret: None,
+            two_factor: Vec::new(),
+            two_factor_code: None,
+            backup_codes: Vec::new(),
             device_approval: None,
             sso_master_password: false,
+            cloud_sso: false,
+            license_expired: false,
             region_redirect: None,
             locked: false,
             enforcements: BTreeMap::new(),
@@ -118,8 +171,16 @@ impl std::fmt::Debug for NewUser {
                 "totp_secret",
                 &self.totp_secret.as_ref().map(|_| "<redacted>"),
             )
+            .field("two_factor", &self.two_factor)
+            .field(
+                "two_factor_code",
+                &self.two_factor_code.as_ref().map(|_| "<redacted>"),
+            )
+            .field("backup_codes", &self.backup_codes.len())
             .field("device_approval", &self.device_approval)
             .field("sso_master_password", &self.sso_master_password)
+            .field("cloud_sso", &self.cloud_sso)
+            .field("license_expired", &self.license_expired)
             .field("region_redirect", &self.region_redirect)
             .field("locked", &self.locked)
             .finish()
@@ -138,6 +199,9 @@ pub enum AddUserError {
     /// The TOTP secret is not base32.
     #[error(transparent)]
     TotpSecret(#[from] Base32Error),
+    /// The second-factor options do not fit together.
+    #[error("two-factor options: {0}")]
+    TwoFactor(&'static str),
     /// The home host is not `HOST[:PORT]`.
     #[error("region_redirect {0:?} is not HOST[:PORT]")]
     InvalidRegion(String),
@@ -158,9 +222,27 @@ pub struct AccountPolicy {
     /// Device approval for devices not yet approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_approval: Option<ApprovalChannel>,
+    /// Second factors besides the authenticator (SMS, Duo, RSA, Keeper Push, security key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub two_factor: Vec<TwoFactorMethod>,
+    /// The code SMS, Duo and RSA accept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub two_factor_code: Option<String>,
+    /// Backup codes not used yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backup_codes: Vec<String>,
+    /// The last second-factor answer (`2fa_validate`) and the pushes asked for, for tests.
+    #[serde(default)]
+    pub two_factor_log: TwoFactorLog,
     /// SSO account with a master password: NORMAL logins are sent to SSO.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternate: Option<AlternatePassword>,
+    /// Cloud SSO account: logins go through the identity provider (`/__sandbox/sso-login`).
+    #[serde(default)]
+    pub cloud_sso: bool,
+    /// Every login ends in LICENSE_EXPIRED.
+    #[serde(default)]
+    pub license_expired: bool,
     /// Home host (`host[:port]`, lower case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -200,6 +282,38 @@ impl AccountPolicy {
                 self.enforcements.get(key),
                 Some(EnforcementValue::Boolean(true))
             )
+    }
+}
+
+/// What the clients sent on the second-factor endpoints, as the admin route shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorLog {
+    /// `TwoFactorPushType` names of `2fa_send_push` requests (newest last, at most 16).
+    #[serde(default)]
+    pub pushes: Vec<String>,
+    /// The last accepted `2fa_validate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_answer: Option<TwoFactorAnswer>,
+}
+
+/// One accepted `2fa_validate`: what the client said, not the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorAnswer {
+    /// `TwoFactorValueType` number.
+    pub value_type: i32,
+    /// `channel_uid`, base64url (empty when the client sent none).
+    pub channel_uid: String,
+    /// `expireIn` as requested (`TwoFactorExpiration` number), before the channel's cap.
+    pub expire_in: i32,
+}
+
+impl TwoFactorLog {
+    /// Notes a push request.
+    pub fn push(&mut self, name: &str) {
+        if self.pushes.len() >= 16 {
+            self.pushes.remove(0);
+        }
+        self.pushes.push(name.to_owned());
     }
 }
 
@@ -397,6 +511,35 @@ pub fn create_account(user: &NewUser) -> Result<Account, AddUserError> {
         .as_deref()
         .map(|s| base32_decode(s).map(TotpSecret))
         .transpose()?;
+    let mut two_factor = user.two_factor.clone();
+    two_factor.sort();
+    two_factor.dedup();
+    let wants_totp = two_factor.contains(&TwoFactorMethod::Totp);
+    if wants_totp && totp_secret.is_none() {
+        return Err(AddUserError::TwoFactor("totp needs a totp_secret"));
+    }
+    two_factor.retain(|m| *m != TwoFactorMethod::Totp);
+    let two_factor_code = match user.two_factor_code.as_deref().map(|c| c.trim()) {
+        Some("") => return Err(AddUserError::TwoFactor("the two_factor_code is empty")),
+        Some(code) if two_factor.iter().any(|m| m.has_fixed_code()) => Some(code.to_owned()),
+        Some(_) => {
+            return Err(AddUserError::TwoFactor(
+                "a two_factor_code needs sms, duo or rsa",
+            ))
+        }
+        None if two_factor.iter().any(|m| m.has_fixed_code()) => {
+            Some(super::login_steps::six_digits())
+        }
+        None => None,
+    };
+    let backup_codes: Vec<String> = user
+        .backup_codes
+        .iter()
+        .map(|c| c.trim().to_owned())
+        .collect();
+    if backup_codes.iter().any(String::is_empty) {
+        return Err(AddUserError::TwoFactor("a backup code is empty"));
+    }
     let region = user
         .region_redirect
         .as_deref()
@@ -415,8 +558,13 @@ pub fn create_account(user: &NewUser) -> Result<Account, AddUserError> {
     };
     account.policy = AccountPolicy {
         totp_secret,
+        two_factor,
+        two_factor_code,
+        backup_codes,
         device_approval: user.device_approval,
         alternate,
+        cloud_sso: user.cloud_sso,
+        license_expired: user.license_expired,
         region,
         locked: user.locked,
         enforcements: user

@@ -18,12 +18,14 @@ mod login_steps;
 mod pam;
 mod server;
 mod sm;
+mod sso;
 mod state;
 mod stats;
 mod store;
 mod tls;
 pub mod totp;
 mod tracked;
+mod two_factor;
 mod vault;
 mod wire;
 
@@ -37,8 +39,10 @@ use tokio::task::JoinHandle;
 
 use crate::keeper::crypto::{b64url_encode, EcPrivateKey};
 
-pub use account_policy::{AddUserError, ApprovalChannel, EnforcementValue, NewUser};
-pub use admin::{AdminError, PendingApproval};
+pub use account_policy::{
+    AddUserError, ApprovalChannel, EnforcementValue, NewUser, TwoFactorAnswer, TwoFactorMethod,
+};
+pub use admin::{AdminError, PendingApproval, TwoFactorStatus};
 pub use envelope::SERVER_KEY_ID;
 pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};
 pub use stats::RequestStats;
@@ -280,6 +284,12 @@ pub fn device_approvals(
 ) -> Result<Vec<PendingApproval>, SandboxError> {
     let (_store, state) = store::StateStore::open(state_dir)?;
     Ok(admin::pending_approvals(&state, Some(email))?)
+}
+
+/// The second factor of `email` (server stopped): its code, backup codes, what clients sent.
+pub fn two_factor_status(state_dir: &Path, email: &str) -> Result<TwoFactorStatus, SandboxError> {
+    let (_store, state) = store::StateStore::open(state_dir)?;
+    Ok(admin::two_factor_status(&state, email)?)
 }
 
 /// Approves every device of `email` waiting for approval (server stopped); returns them.
