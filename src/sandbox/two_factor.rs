@@ -340,7 +340,7 @@ fn check(account: &mut Account, request: &TwoFactorValidateRequest) -> Result<Ch
             return Ok(Checked::Accepted(TwoFactorExpiration::TwoFaExpNever));
         }
     }
-    if methods(account).is_empty() {
+    if !required(account) {
         return Err(ApiError::bad_request(
             "two-factor authentication is not enabled for this account",
         ));
