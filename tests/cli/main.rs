@@ -1,6 +1,6 @@
 //! Tests that drive the real `gw-provision` binary (assert_cmd, pseudo-terminals): its
-//! commands, errors and exit codes, the login flows against a served sandbox or a scripted Keeper
-//! double, and `sandbox serve` as a process.
+//! commands, errors and exit codes, the login flows against a served sandbox, and `sandbox serve`
+//! as a process.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -12,7 +12,7 @@ mod cli_sandbox_demo;
 mod cli_wizard;
 mod faults_retries;
 mod login_accounts;
-mod login_double;
+mod login_prompts;
 mod login_secrets;
 mod login_states;
 mod login_terminal;
