@@ -19,3 +19,4 @@ mod login_terminal;
 mod login_two_factor;
 mod sandbox_accounts_cli;
 mod sandbox_process;
+mod sandbox_two_factor_cli;

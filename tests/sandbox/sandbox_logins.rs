@@ -365,3 +365,95 @@ async fn cloud_sso_on_a_new_device_waits_for_the_data_key_until_an_admin_approve
         "sso-device@example.com"
     );
 }
+
+/// `SsoCloud.SsoCloudRequest` fields the sandbox reads (username) and echoes.
+#[derive(Clone, PartialEq, prost::Message)]
+struct SsoCloudRequest {
+    #[prost(bytes = "vec", tag = "1")]
+    message_session_uid: Vec<u8>,
+    #[prost(string, tag = "8")]
+    username: String,
+}
+
+/// `SsoCloud.SsoCloudResponse` fields the client reads.
+#[derive(Clone, PartialEq, prost::Message)]
+struct SsoCloudResponse {
+    #[prost(string, tag = "3")]
+    email: String,
+    #[prost(bytes = "vec", tag = "4")]
+    encrypted_login_token: Vec<u8>,
+}
+
+#[tokio::test]
+async fn sso_login_token_resumes_only_with_login_method_after_sso() {
+    use gw_provision::keeper::auth::register_device;
+    use gw_provision::keeper::crypto::{aes_gcm_decrypt, b64url_decode, AesKey, EcPublicKey};
+    use gw_provision::keeper::proto::authentication::{
+        LoginMethod, LoginResponse, LoginState, StartLoginRequest,
+    };
+    use gw_provision::keeper::transport::envelope::{seal_request, RequestPayload};
+    use gw_provision::keeper::transport::{ServerKey, ServerPublicKey};
+    use prost::Message;
+
+    let fx = Fixture::start().await;
+    fx.add(cloud_sso("cloud@example.com")).await;
+    let descriptor = fx.sandbox.descriptor();
+    let point = b64url_decode(&descriptor.server_public_key).unwrap();
+    let server_key = ServerKey::new(
+        descriptor.server_key_id,
+        ServerPublicKey::Ec(EcPublicKey::from_uncompressed(&point).unwrap()),
+    );
+    let transmission_key = AesKey::generate();
+    let request = SsoCloudRequest {
+        message_session_uid: vec![7; 16],
+        username: "cloud@example.com".into(),
+    };
+    let sealed = seal_request(
+        &server_key,
+        &transmission_key,
+        &RequestPayload {
+            payload: &request.encode_to_vec(),
+            session_token: None,
+            api_version: 3,
+        },
+        "en_US",
+    )
+    .unwrap();
+    let url = format!(
+        "https://idp.example/login?payload={}",
+        b64url_encode(&sealed)
+    );
+    let token = fx.admin.sso_token(&url).await.unwrap();
+    let opened = aes_gcm_decrypt(&transmission_key, &b64url_decode(&token).unwrap()).unwrap();
+    let response = SsoCloudResponse::decode(opened.as_slice()).unwrap();
+    assert_eq!(response.email, "cloud@example.com");
+    let transport = fx.transport();
+    let device = register_device(&transport, "test").await.unwrap();
+    let start = |method: LoginMethod| StartLoginRequest {
+        encrypted_device_token: device.device_token.as_bytes().to_vec(),
+        username: "cloud@example.com".into(),
+        encrypted_login_token: response.encrypted_login_token.clone(),
+        login_method: method as i32,
+        ..StartLoginRequest::default()
+    };
+
+    let existing = transport
+        .execute_proto::<_, LoginResponse>(
+            "authentication/start_login",
+            &start(LoginMethod::ExistingAccount),
+            None,
+        )
+        .await
+        .unwrap_err();
+    let after_sso: LoginResponse = transport
+        .execute_proto(
+            "authentication/start_login",
+            &start(LoginMethod::AfterSso),
+            None,
+        )
+        .await
+        .unwrap();
+
+    assert!(existing.to_string().contains("AFTER_SSO"), "{existing}");
+    assert_eq!(after_sso.login_state, LoginState::LoggedIn as i32);
+}
