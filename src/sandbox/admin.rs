@@ -24,10 +24,9 @@ use serde_json::json;
 
 use crate::keeper::crypto::b64url_encode;
 
-use super::account_policy::{
-    create_account, insert_account, AddUserError, NewUser, TwoFactorAnswer, TwoFactorMethod,
-};
+use super::account_policy::{TwoFactorAnswer, TwoFactorMethod};
 use super::context::{ApiError, Shared};
+use super::new_user::{create_account, insert_account, AddUserError, NewUser};
 use super::state::{now_ms, State};
 
 /// A device waiting for approval, as the admin routes and `sandbox approve-device` show it.

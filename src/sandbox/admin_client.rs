@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::account_policy::NewUser;
 use super::admin::{PendingApproval, TwoFactorStatus};
+use super::new_user::NewUser;
 use super::stats::RequestStats;
 use super::Descriptor;
 

@@ -17,11 +17,11 @@ use crate::keeper::proto::authentication::{
     ValidateAuthHashRequest,
 };
 
-use super::account_policy::EnforcementValue;
 use super::context::{
     constant_time_eq, decode, ApiError, PendingLogin, Reply, Shared, SESSION_IDLE_MS,
 };
 use super::login_steps::{self, CloneGate, LoginProgress};
+use super::new_user::EnforcementValue;
 use super::state::{now_ms, Device, DeviceLink, Session, State};
 
 const MAX_SESSIONS_PER_ACCOUNT: usize = 256;

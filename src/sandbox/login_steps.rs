@@ -14,9 +14,9 @@ use crate::keeper::proto::authentication::{
     ValidateDeviceVerificationCodeRequest,
 };
 
-use super::account_policy::same_host;
 use super::context::{constant_time_eq, decode, ApiError, PendingLogin, Reply, Shared};
 use super::login::{device_not_registered, logged_in};
+use super::new_user::same_host;
 use super::state::{now_ms, Account};
 use super::two_factor;
 use crate::keeper::crypto::{ecies_encrypt, EcPublicKey};
@@ -379,7 +379,7 @@ pub fn request_device_verification(shared: &Arc<Shared>, body: &[u8]) -> Result<
         }
         let code = pending.email_code.clone().unwrap_or_default();
         shared.changed();
-        // The sandbox's stand-in for the e-mail: the one secret it logs, on purpose.
+        // The sandbox's stand-in for the e-mail: logged on purpose, like the text-message code.
         tracing::info!(email = %username, code = %code, "sandbox e-mail: device approval code");
         DeviceStatus::DeviceNeedsApproval
     };

@@ -15,6 +15,7 @@ pub mod faults;
 mod ksm;
 mod login;
 mod login_steps;
+mod new_user;
 mod pam;
 mod server;
 mod sm;
@@ -39,12 +40,11 @@ use tokio::task::JoinHandle;
 
 use crate::keeper::crypto::{b64url_encode, EcPrivateKey};
 
-pub use account_policy::{
-    AddUserError, ApprovalChannel, EnforcementValue, NewUser, TwoFactorAnswer, TwoFactorMethod,
-};
+pub use account_policy::{ApprovalChannel, TwoFactorAnswer, TwoFactorMethod};
 pub use admin::{AdminError, PendingApproval, TwoFactorStatus};
 pub use envelope::SERVER_KEY_ID;
 pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};
+pub use new_user::{AddUserError, EnforcementValue, NewUser};
 pub use stats::RequestStats;
 pub use store::PersistError;
 
@@ -271,8 +271,8 @@ pub fn add_user(state_dir: &Path, user: &NewUser) -> Result<(), SandboxError> {
         let email = user.email.trim().to_ascii_lowercase();
         return Err(AdminError::AddUser(AddUserError::Exists(email)).into());
     }
-    let account = account_policy::create_account(user).map_err(AdminError::from)?;
-    account_policy::insert_account(&mut state, account).map_err(AdminError::from)?;
+    let account = new_user::create_account(user).map_err(AdminError::from)?;
+    new_user::insert_account(&mut state, account).map_err(AdminError::from)?;
     store.write_changes(&mut state)?;
     Ok(())
 }
