@@ -250,8 +250,9 @@ pub enum SandboxCommand {
         #[arg(long, value_name = "FILE")]
         faults: Option<PathBuf>,
     },
-    /// Add a sandbox account, optionally with login requirements (two-factor code, device
-    /// approval, SSO master password with the global --sso-master-password, home region, lock).
+    /// Add a sandbox account, optionally with login requirements (second factors and backup
+    /// codes, device approval, SSO master password with the global --sso-master-password, Cloud
+    /// SSO, home region, lock, expired license).
     /// Talks to the running sandbox of --sandbox-descriptor, or edits a stopped one's --state.
     AddUser {
         /// The account's e-mail.
