@@ -313,8 +313,9 @@ pub enum SandboxCommand {
         #[arg(long, value_name = "FILE")]
         faults: Option<PathBuf>,
     },
-    /// Add a sandbox account, optionally with login requirements (two-factor code, device
-    /// approval, SSO master password with the global --sso-master-password, home region, lock).
+    /// Add a sandbox account, optionally with login requirements (second factors and backup
+    /// codes, device approval, SSO master password with the global --sso-master-password, Cloud
+    /// SSO, home region, lock, expired license).
     /// Talks to the running sandbox of --sandbox-descriptor, or edits a stopped one's --state.
     AddUser {
         /// The account's e-mail.
@@ -326,9 +327,28 @@ pub enum SandboxCommand {
         /// Require an authenticator code after the password; the app's base32 secret.
         #[arg(long, value_name = "BASE32")]
         totp_secret: Option<String>,
+        /// Require this second factor after the password (repeatable): `totp` (with
+        /// --totp-secret), `sms`, `duo`, `rsa` (a code: --two-factor-code or a random one shown by
+        /// `sandbox two-factor`), `keeper-push` (approved with `sandbox two-factor --approve-push`),
+        /// `webauthn` (a security key the sandbox never accepts).
+        #[arg(long, value_enum, value_name = "METHOD")]
+        two_factor: Vec<TwoFactorArg>,
+        /// The code SMS, Duo and RSA accept (default: six random digits).
+        #[arg(long, value_name = "CODE")]
+        two_factor_code: Option<String>,
+        /// A one-time backup code (repeatable); alone, the second-factor step lists no channel.
+        #[arg(long, value_name = "CODE")]
+        backup_code: Vec<String>,
         /// New devices must be approved first, by e-mail code or Keeper Push.
         #[arg(long, value_enum, value_name = "HOW")]
         device_approval: Option<DeviceApprovalArg>,
+        /// A Cloud SSO account: logins go to the identity provider; `sandbox sso-token URL` is
+        /// the sign-in and prints the login token to paste.
+        #[arg(long)]
+        cloud_sso: bool,
+        /// The account's license has expired: every login is refused.
+        #[arg(long)]
+        license_expired: bool,
         /// The account lives on this host: logins elsewhere are redirected there.
         #[arg(long, value_name = "HOST[:PORT]")]
         region_redirect: Option<String>,
@@ -357,6 +377,43 @@ pub enum SandboxCommand {
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
     },
+    /// Show an account's second factor: the code SMS, Duo and RSA accept, unused backup codes
+    /// and the pushes asked for; with --approve-push, approve the Duo / Keeper pushes waiting.
+    TwoFactor {
+        /// The account's e-mail.
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// Approve the Duo Push / Keeper Push logins of the account wait for (running sandbox).
+        #[arg(long)]
+        approve_push: bool,
+        /// Read the state directory of a stopped sandbox instead (default: the --sandbox one).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+    /// Sign in at the identity provider of a Cloud SSO login: give the URL the login showed
+    /// (with its payload=); prints the login token to paste (needs --sandbox-descriptor).
+    SsoToken {
+        /// The URL shown by the login.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+}
+
+/// `sandbox add-user --two-factor`: a second factor of the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TwoFactorArg {
+    /// An authenticator app (needs --totp-secret).
+    Totp,
+    /// A code by text message.
+    Sms,
+    /// Duo Security: push or passcode.
+    Duo,
+    /// An RSA SecurID code.
+    Rsa,
+    /// A Keeper Push to another device.
+    KeeperPush,
+    /// A WebAuthn security key.
+    Webauthn,
 }
 
 /// `KEY=VALUE` of `sandbox add-user --enforcement`.
