@@ -1,8 +1,55 @@
 //! Every flag, with its help text and environment variable, in one place. The man page and shell
 //! completions are generated from these definitions.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{BoolishValueParser, PossibleValue, TypedValueParser};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsStr;
 use std::path::PathBuf;
+
+/// The value parser of every boolean flag, used for its environment variable: `1`/`0`,
+/// `true`/`false`, `yes`/`no`, `on`/`off` in any case, and empty as off. clap's default takes only
+/// `true`/`false`, so `GW_PROVISION_NON_INTERACTIVE=1` — what most tools accept — failed every
+/// command with a usage error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnvBool(BoolishValueParser);
+
+impl EnvBool {
+    /// The parser.
+    pub fn new() -> EnvBool {
+        EnvBool(BoolishValueParser::new())
+    }
+
+    /// The rule on its own, for variables that are not flags (`CI`): `None` when `value` is
+    /// neither empty nor a boolean word.
+    pub fn parse_word(value: &OsStr) -> Option<bool> {
+        let word = value.to_str()?.trim().to_ascii_lowercase();
+        match word.as_str() {
+            "" | "0" | "false" | "no" | "off" | "n" | "f" => Some(false),
+            "1" | "true" | "yes" | "on" | "y" | "t" => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl TypedValueParser for EnvBool {
+    type Value = bool;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<bool, clap::Error> {
+        if value.is_empty() {
+            return Ok(false);
+        }
+        self.0.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        self.0.possible_values()
+    }
+}
 
 /// Exit codes, shown at the end of `--help` and in the README.
 pub const EXIT_CODES_HELP: &str = "\
@@ -30,6 +77,33 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The conflicts between flags that clap cannot see: a boolean flag whose variable says off
+    /// (`GW_PROVISION_SANDBOX=0`) is still "present" to clap's `conflicts_with`, so these are
+    /// checked on the parsed values. Exit 2 like every usage error.
+    pub fn check_conflicts(&self) -> Result<(), clap::Error> {
+        use clap::CommandFactory;
+        let conflict = |message: &str| {
+            Err(Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message))
+        };
+        if self.global.sandbox && self.global.sandbox_descriptor.is_some() {
+            return conflict(
+                "--sandbox (GW_PROVISION_SANDBOX) cannot be used with --sandbox-descriptor: \
+                 the first starts a sandbox in-process, the second names one already running",
+            );
+        }
+        if let Command::New(new) = &self.command {
+            if new.existing && new.replace {
+                return conflict(
+                    "--existing cannot be used with --replace: --existing keeps the gateway \
+                     the host runs, --replace makes a new one",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Options that apply to every command.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -47,7 +121,7 @@ pub struct GlobalArgs {
         long,
         visible_alias = "no-input",
         global = true,
-        env = "GW_PROVISION_NON_INTERACTIVE"
+        value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_NON_INTERACTIVE"
     )]
     pub non_interactive: bool,
 
@@ -55,8 +129,7 @@ pub struct GlobalArgs {
     #[arg(
         long,
         global = true,
-        env = "GW_PROVISION_SANDBOX",
-        conflicts_with = "sandbox_descriptor"
+        value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_SANDBOX"
     )]
     pub sandbox: bool,
 
@@ -95,7 +168,7 @@ pub struct GlobalArgs {
     pub keeper_config: Option<PathBuf>,
 
     /// Log an SSO user in with the account's master password instead of the identity provider.
-    #[arg(long, global = true, env = "GW_PROVISION_SSO_MASTER_PASSWORD")]
+    #[arg(long, global = true, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_SSO_MASTER_PASSWORD")]
     pub sso_master_password: bool,
 
     /// How long a two-factor code keeps this device remembered (asked in a terminal otherwise).
@@ -164,11 +237,11 @@ pub struct NewArgs {
     pub os: Option<OsArg>,
 
     /// The machine already runs a gateway: print the upgrade command, mint no token.
-    #[arg(long, env = "GW_PROVISION_EXISTING", conflicts_with = "replace")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_EXISTING")]
     pub existing: bool,
 
     /// If a gateway with this name exists, remove it and create a new one.
-    #[arg(long, env = "GW_PROVISION_REPLACE")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_REPLACE")]
     pub replace: bool,
 
     /// Minutes the one-time access token stays redeemable (1–1440).
@@ -177,12 +250,12 @@ pub struct NewArgs {
     pub token_expiry: u32,
 
     /// Print what would be created or reused, and change nothing.
-    #[arg(long, env = "GW_PROVISION_DRY_RUN")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_DRY_RUN")]
     pub dry_run: bool,
 
     /// Do not ask for confirmation: the wizard's plan, and the removal --replace makes
     /// (required for --replace when there is no terminal).
-    #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
+    #[arg(long, short = 'y', value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_YES")]
     pub yes: bool,
 }
 
@@ -191,7 +264,7 @@ pub struct NewArgs {
 pub struct LoginArgs {
     /// Turn on persistent login ("Stay logged in") for the account, so later runs need no
     /// password. Asked in a terminal; without one, only this flag turns it on.
-    #[arg(long, env = "GW_PROVISION_PERSISTENT_LOGIN")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_PERSISTENT_LOGIN")]
     pub persistent_login: bool,
 }
 
@@ -220,7 +293,7 @@ pub enum GatewayCommand {
         /// Gateway name or controller UID.
         gateway: String,
         /// Remove without asking (required when there is no terminal).
-        #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
+        #[arg(long, short = 'y', value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_YES")]
         yes: bool,
     },
 }
@@ -377,6 +450,27 @@ mod tests {
     }
 
     #[test]
+    fn existing_and_replace_are_exclusive() {
+        let cli = Cli::try_parse_from(["gw-provision", "new", "--existing", "--replace"]).unwrap();
+        assert_eq!(cli.check_conflicts().unwrap_err().exit_code(), 2);
+        let cli = Cli::try_parse_from(["gw-provision", "new", "--existing"]).unwrap();
+        assert!(cli.check_conflicts().is_ok());
+    }
+
+    #[test]
+    fn sandbox_and_sandbox_descriptor_are_exclusive() {
+        let cli = Cli::try_parse_from([
+            "gw-provision",
+            "--sandbox",
+            "--sandbox-descriptor",
+            "sb.json",
+            "whoami",
+        ])
+        .unwrap();
+        assert_eq!(cli.check_conflicts().unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
     fn keeper_config_and_config_are_exclusive() {
         let err = Cli::try_parse_from([
             "gw-provision",
@@ -396,6 +490,52 @@ mod tests {
             Cli::try_parse_from(["gw-provision", "login", "--remember-device", "30d"]).unwrap();
         assert_eq!(cli.global.remember_device, Some(RememberDevice::Days30));
         assert!(Cli::try_parse_from(["gw-provision", "login", "--remember-device", "1y"]).is_err());
+    }
+
+    /// Every boolean flag that reads a variable, in every command.
+    fn env_bool_flags(command: &clap::Command) -> Vec<(String, clap::Arg)> {
+        let mut found: Vec<(String, clap::Arg)> = command
+            .get_arguments()
+            .filter(|arg| matches!(arg.get_action(), ArgAction::SetTrue) && arg.get_env().is_some())
+            .map(|arg| (command.get_name().to_owned(), arg.clone()))
+            .collect();
+        for sub in command.get_subcommands() {
+            found.extend(env_bool_flags(sub));
+        }
+        found
+    }
+
+    #[test]
+    fn every_boolean_flag_variable_takes_one_zero_yes_no_on_off() {
+        let flags = env_bool_flags(&Cli::command());
+        assert!(flags.len() >= 9, "found only {}", flags.len());
+        for (command, arg) in flags {
+            let values: Vec<String> = arg
+                .get_value_parser()
+                .possible_values()
+                .map(|values| values.map(|v| v.get_name().to_owned()).collect())
+                .unwrap_or_default();
+            for word in ["1", "0", "true", "false", "yes", "no", "on", "off"] {
+                assert!(
+                    values.iter().any(|v| v == word),
+                    "{command} --{}: {:?} does not take {word}",
+                    arg.get_id(),
+                    arg.get_env()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn env_bool_words_are_case_insensitive_and_empty_is_off() {
+        let word = |text: &str| EnvBool::parse_word(OsStr::new(text));
+        assert_eq!(word("YES"), Some(true));
+        assert_eq!(word("On"), Some(true));
+        assert_eq!(word("1"), Some(true));
+        assert_eq!(word("False"), Some(false));
+        assert_eq!(word("0"), Some(false));
+        assert_eq!(word(""), Some(false));
+        assert_eq!(word("github-actions"), None);
     }
 
     #[test]
