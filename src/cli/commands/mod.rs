@@ -1,6 +1,7 @@
 //! One function per command; each returns `Ok` or a [`CliError`] carrying its exit code.
 
 mod account;
+mod docs;
 pub(crate) mod lists;
 mod new;
 mod sandbox;
@@ -24,11 +25,7 @@ pub async fn run(cli: Cli, ui: Ui) -> Result<(), CliError> {
         }
         Command::App(AppCommand::List) => lists::app_list(&global, ui).await,
         Command::Sandbox(command) => sandbox::run(&global, ui, command).await,
-        Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "gw-provision", &mut std::io::stdout());
-            Ok(())
-        }
+        Command::Completions { shell } => docs::completions(shell),
         Command::Man => {
             let man = clap_mangen::Man::new(Cli::command());
             man.render(&mut std::io::stdout())
