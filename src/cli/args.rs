@@ -64,6 +64,23 @@ Exit codes:
   7    refused by Keeper (permission, licence, throttled after retries, other API errors)
   130  interrupted (Ctrl-C)";
 
+/// Examples shown by `new --help` and its man page.
+pub const NEW_EXAMPLES: &str = "\
+Examples:
+  # The wizard, in a terminal: it asks for the folder, application, gateway and OS
+  gw-provision new
+
+  # A Linux gateway from a script or CI, as JSON
+  gw-provision new --non-interactive --output json --folder \"PAM Lab\" \\
+    --app \"PAM Lab App\" --gateway edge-1 --os linux
+
+  # Offline against the built-in sandbox: what a Docker gateway would need, changing nothing
+  gw-provision new --sandbox --os docker --dry-run";
+
+fn new_after_help() -> String {
+    format!("{NEW_EXAMPLES}\n\n{EXIT_CODES_HELP}")
+}
+
 /// Provision a Keeper Gateway end to end: shared folder, KSM application with Can Edit,
 /// gateway and its one-time access token or install command.
 #[derive(Debug, Parser)]
@@ -106,6 +123,7 @@ impl Cli {
 
 /// Options that apply to every command.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Output format: human text on stdout, or one JSON object on stdout.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Text, env = "GW_PROVISION_OUTPUT")]
@@ -191,6 +209,7 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Provision a gateway: ensure the shared folder, the application and its Can Edit share,
     /// add the gateway and print its token or install command.
+    #[command(after_help = new_after_help())]
     New(NewArgs),
     /// Log in and remember this device.
     Login(LoginArgs),
@@ -213,8 +232,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout.
-    Man,
+    /// Print the man page (roff) to stdout, or write one page per command into a directory.
+    Man {
+        /// Write gw-provision.1, gw-provision-new.1, gw-provision-gateway-remove.1, … here
+        /// (mode 0644) instead of printing the top page.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Flags of `gw-provision new`.

@@ -7,6 +7,7 @@ mod support;
 
 mod account_respect;
 mod cli_completions;
+mod cli_docs;
 mod cli_env_bools;
 mod cli_errors;
 mod cli_new;
