@@ -13,6 +13,7 @@ mod kept_tokens;
 mod login;
 pub mod output;
 mod progress;
+mod suggest;
 mod wizard;
 
 use args::{Cli, ColorChoice, OutputFormat};
@@ -48,9 +49,14 @@ impl Ui {
 
 /// Runs gw-provision with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse().and_then(|cli| cli.check_conflicts().map(|()| cli)) {
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let parsed = Cli::try_parse().and_then(|cli| cli.check_conflicts().map(|()| cli));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
+            let e = suggest::add_hint(e, &<Cli as clap::CommandFactory>::command(), &args);
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
             let _ = e.print();
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
