@@ -31,10 +31,12 @@ pub fn outcome_json(outcome: &Outcome, server: &str, dry_run: bool) -> Value {
         object.insert("token_expires_at".into(), Value::String(rfc3339(expires)));
     }
     if let Some(install) = &outcome.install {
-        object.insert(
-            "install_command".into(),
-            Value::String(install.command.clone()),
-        );
+        // null for Windows: its installer asks for the token; there is nothing to run but the
+        // installer, whose unattended line is the separate field.
+        object.insert("install_command".into(), json!(install.command));
+        if let Some(silent) = &install.windows_silent_install_command {
+            object.insert("windows_silent_install_command".into(), json!(silent));
+        }
     }
     if let Some(config) = &outcome.config {
         object.insert(
@@ -100,7 +102,7 @@ pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
     }
     if let Some(expires) = outcome.token_expires_at {
         out.push_str(&format!(
-            "\nOne-time access token (expires {}):\n  {}\n",
+            "\nOne-Time Access Token (expires {}):\n  {}\n",
             rfc3339(expires),
             outcome
                 .token
@@ -110,8 +112,17 @@ pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
         ));
     }
     if let Some(install) = &outcome.install {
-        out.push_str("\nRun this on the gateway host:\n\n");
-        out.push_str(&format!("  {}\n", install.command));
+        if let Some(command) = &install.command {
+            out.push_str("\nRun this on the gateway host:\n\n");
+            out.push_str(&format!("  {command}\n"));
+        }
+        if let Some(steps) = &install.steps {
+            out.push_str(&format!("\n{}\n", wrap(steps, 96)));
+        }
+        if let Some(silent) = &install.windows_silent_install_command {
+            out.push_str("\nOr install silently (in an elevated prompt on the gateway host):\n\n");
+            out.push_str(&format!("  {silent}\n"));
+        }
         for extra in &install.extras {
             out.push_str(&format!("\n{}:\n\n", capitalize(extra.title)));
             for line in extra.body.lines() {
@@ -120,6 +131,21 @@ pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
         }
     }
     out
+}
+
+/// `text` broken into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines.join("\n")
 }
 
 fn capitalize(text: &str) -> String {
