@@ -1,6 +1,7 @@
 //! Every flag, with its help text and environment variable, in one place. The man page and shell
 //! completions are generated from these definitions.
 
+use crate::keeper::server::Server;
 use clap::builder::{BoolishValueParser, PossibleValue, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsStr;
@@ -103,6 +104,14 @@ impl Cli {
         let conflict = |message: &str| {
             Err(Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message))
         };
+        let sandbox = self.global.sandbox || self.global.sandbox_descriptor.is_some();
+        if sandbox && self.global.server.is_some() {
+            return conflict(
+                "--server (KEEPER_SERVER) cannot be used with --sandbox or \
+                 --sandbox-descriptor: the sandbox is the server; drop --server or unset \
+                 KEEPER_SERVER",
+            );
+        }
         if self.global.sandbox && self.global.sandbox_descriptor.is_some() {
             return conflict(
                 "--sandbox (GW_PROVISION_SANDBOX) cannot be used with --sandbox-descriptor: \
@@ -160,9 +169,11 @@ pub struct GlobalArgs {
     )]
     pub sandbox_descriptor: Option<PathBuf>,
 
-    /// Keeper region (US, EU, AU, CA, JP, GOV) or host name.
-    #[arg(long, global = true, value_name = "REGION|HOST", env = "KEEPER_SERVER")]
-    pub server: Option<String>,
+    /// Keeper region (US, EU, AU, CA, JP, GOV) or host name. Not with --sandbox or
+    /// --sandbox-descriptor: the sandbox is the server.
+    #[arg(long, global = true, value_name = "REGION|HOST", env = "KEEPER_SERVER",
+          value_parser = parse_server)]
+    pub server: Option<Server>,
 
     /// Keeper account e-mail.
     #[arg(
@@ -393,6 +404,32 @@ pub enum SandboxCommand {
     },
 }
 
+/// `--server`: a region code or a host name. A single word that is neither (`europe`) is a
+/// mistaken region far more often than an intranet host, so it is refused with the regions
+/// listed; a host name has a dot (or is `localhost` or an IP literal).
+fn parse_server(text: &str) -> Result<Server, String> {
+    const REGIONS: &str = "use a region (US, EU, AU, CA, JP, GOV) or a host name such as \
+                           keepersecurity.eu";
+    let server: Server = text.parse().map_err(|e| format!("{e}; {REGIONS}"))?;
+    if let Server::Host(host) = &server {
+        let name = host.split(':').next().unwrap_or_default();
+        let ip_v6 = host.starts_with('[');
+        if !ip_v6 && !name.contains('.') && name != "localhost" {
+            let guess = match name {
+                "europe" | "eur" | "eu-central" => " (did you mean EU?)",
+                "usa" | "america" | "united-states" => " (did you mean US?)",
+                "australia" | "aus" => " (did you mean AU?)",
+                "canada" | "can" => " (did you mean CA?)",
+                "japan" | "jpn" => " (did you mean JP?)",
+                "government" | "govcloud" | "fedramp" => " (did you mean GOV?)",
+                _ => "",
+            };
+            return Err(format!("'{text}' is not a Keeper region{guess}; {REGIONS}"));
+        }
+    }
+    Ok(server)
+}
+
 /// `KEY=VALUE` of `sandbox add-user --enforcement`.
 fn parse_enforcement(text: &str) -> Result<(String, String), String> {
     let (key, value) = text
@@ -492,6 +529,41 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.check_conflicts().unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn server_takes_a_region_or_a_host_name() {
+        for text in [
+            "eu",
+            "GOV",
+            "keepersecurity.eu",
+            "localhost:8443",
+            "127.0.0.1:9",
+        ] {
+            let cli = Cli::try_parse_from(["gw-provision", "--server", text, "whoami"]);
+            assert!(cli.is_ok(), "--server {text}: {}", cli.unwrap_err());
+        }
+    }
+
+    #[test]
+    fn server_word_that_is_no_region_is_a_usage_error_listing_the_regions() {
+        let err =
+            Cli::try_parse_from(["gw-provision", "--server", "europe", "whoami"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(text.contains("US, EU, AU, CA, JP, GOV"), "{text}");
+        assert!(text.contains("did you mean EU?"), "{text}");
+    }
+
+    #[test]
+    fn server_and_a_sandbox_are_exclusive() {
+        for sandbox in [&["--sandbox"][..], &["--sandbox-descriptor", "sb.json"][..]] {
+            let mut args = vec!["gw-provision", "--server", "EU"];
+            args.extend_from_slice(sandbox);
+            args.push("whoami");
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.check_conflicts().unwrap_err().exit_code(), 2);
+        }
     }
 
     #[test]
