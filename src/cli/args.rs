@@ -119,6 +119,11 @@ impl Cli {
             );
         }
         if let Command::New(new) = &self.command {
+            if new.existing && new.token_file.is_some() {
+                return conflict(
+                    "--existing cannot be used with --token-file: --existing mints no token",
+                );
+            }
             if new.existing && new.replace {
                 return conflict(
                     "--existing cannot be used with --replace: --existing keeps the gateway \
@@ -283,6 +288,11 @@ pub struct NewArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = 60, env = "GW_PROVISION_TOKEN_EXPIRY",
           value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub token_expiry: u32,
+
+    /// Write the one-time access token (for docker and kubernetes: the gateway config) to this
+    /// file, mode 0600, instead of printing it; the install command shows a placeholder.
+    #[arg(long, value_name = "FILE", env = "GW_PROVISION_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
 
     /// Print what would be created or reused, and change nothing.
     #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_DRY_RUN")]

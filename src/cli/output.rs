@@ -1,12 +1,19 @@
 //! Rendering results: one JSON object, or human text. Results go to stdout; messages and
 //! progress go to stderr.
 
-use crate::provision::{Action, Outcome};
+use crate::provision::{Action, Outcome, TargetOs};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::path::Path;
 
 /// The JSON document `new --output json` prints. Field names are a public contract (README).
-pub fn outcome_json(outcome: &Outcome, server: &str, dry_run: bool) -> Value {
+/// With `token_file` (the secret was written there) `token` and `config` are absent.
+pub fn outcome_json(
+    outcome: &Outcome,
+    server: &str,
+    dry_run: bool,
+    token_file: Option<&Path>,
+) -> Value {
     let mut doc = json!({
         "shared_folder": resolved(&outcome.shared_folder.uid, &outcome.shared_folder.name, outcome.shared_folder.action),
         "application": resolved(&outcome.application.uid, &outcome.application.name, outcome.application.action),
@@ -29,6 +36,9 @@ pub fn outcome_json(outcome: &Outcome, server: &str, dry_run: bool) -> Value {
     }
     if let Some(expires) = outcome.token_expires_at {
         object.insert("token_expires_at".into(), Value::String(rfc3339(expires)));
+    }
+    if let Some(path) = token_file {
+        object.insert("token_file".into(), json!(path.to_string_lossy()));
     }
     if let Some(install) = &outcome.install {
         // null for Windows: its installer asks for the token; there is nothing to run but the
@@ -58,8 +68,14 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
-/// The human text for stdout: a summary table, then what to run on the gateway host.
-pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
+/// The human text for stdout: a summary table, then what to run on the gateway host. With
+/// `token_file` (the secret was written there) the text says so instead of showing it.
+pub fn outcome_text(
+    outcome: &Outcome,
+    dry_run: bool,
+    fancy: bool,
+    token_file: Option<&Path>,
+) -> String {
     let mut out = String::new();
     let title = if dry_run {
         "Dry run: nothing was changed".to_string()
@@ -100,7 +116,18 @@ pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
             uid.unwrap_or_default()
         ));
     }
-    if let Some(expires) = outcome.token_expires_at {
+    if let (Some(expires), Some(path)) = (outcome.token_expires_at, token_file) {
+        let what = match outcome.gateway.os {
+            TargetOs::Docker | TargetOs::Kubernetes => "gateway config",
+            _ => "token",
+        };
+        out.push_str(&format!(
+            "\nOne-Time Access Token (expires {}): {what} written to {} (shown as <{}> below)\n",
+            rfc3339(expires),
+            path.display(),
+            if what == "token" { "TOKEN" } else { "CONFIG" }
+        ));
+    } else if let Some(expires) = outcome.token_expires_at {
         out.push_str(&format!(
             "\nOne-Time Access Token (expires {}):\n  {}\n",
             rfc3339(expires),

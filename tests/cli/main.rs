@@ -12,6 +12,7 @@ mod cli_env_bools;
 mod cli_errors;
 mod cli_new;
 mod cli_sandbox_demo;
+mod cli_token_file;
 mod cli_typos;
 mod cli_wizard;
 mod faults_retries;
