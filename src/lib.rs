@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keeper;
 pub mod provision;
 pub mod sandbox;

@@ -63,6 +63,7 @@ Exit codes:
   5    not found
   6    network or TLS error
   7    refused by Keeper (permission, licence, throttled after retries, other API errors)
+  8    apply: some gateways failed (the others were provisioned; re-run to finish)
   130  interrupted (Ctrl-C)";
 
 /// Examples shown by `new --help` and its man page.
@@ -227,6 +228,12 @@ pub enum Command {
     /// add the gateway and print its token or install command.
     #[command(after_help = new_after_help())]
     New(NewArgs),
+    /// Provision every gateway of a manifest (TOML) with one login: plan, then apply.
+    /// Idempotent: gateways that exist are reused.
+    Apply(ApplyArgs),
+    /// Print what `apply` would do for a manifest (create / reuse / replace / remove); change
+    /// nothing.
+    Plan(PlanArgs),
     /// Log in and remember this device.
     Login(LoginArgs),
     /// End the session on the server and forget it locally.
@@ -304,6 +311,62 @@ pub struct NewArgs {
     pub yes: bool,
 }
 
+/// Flags of `gw-provision apply`.
+#[derive(Debug, Args, Clone)]
+pub struct ApplyArgs {
+    /// The manifest: `[defaults]` and one `[[gateway]]` per gateway (see --schema).
+    #[arg(
+        long,
+        short = 'f',
+        value_name = "FILE",
+        required_unless_present = "schema"
+    )]
+    pub file: Option<PathBuf>,
+
+    /// Print the plan, and change nothing.
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Remove the gateways of the manifest's applications that it no longer lists (asks
+    /// first in a terminal; --yes without one).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Remove these gateways and create them anew, with new tokens (asks first in a terminal;
+    /// --yes without one).
+    #[arg(long, value_name = "NAME", num_args = 1..)]
+    pub replace: Vec<String>,
+
+    /// Confirm the removals --prune and --replace make (required without a terminal).
+    #[arg(long, short = 'y', value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_YES")]
+    pub yes: bool,
+
+    /// Write per gateway what its host needs (install script, token, Docker env file,
+    /// Kubernetes Secret; mode 0600), plus index.json and kubernetes-secrets.yaml.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Print the manifest's JSON Schema and exit.
+    #[arg(long, exclusive = true)]
+    pub schema: bool,
+}
+
+/// Flags of `gw-provision plan`.
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// The manifest.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Include the removals `apply --prune` would make.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Include the replacements `apply --replace NAME…` would make.
+    #[arg(long, value_name = "NAME", num_args = 1..)]
+    pub replace: Vec<String>,
+}
+
 /// Flags of `gw-provision login`.
 #[derive(Debug, Args, Clone)]
 pub struct LoginArgs {
@@ -368,8 +431,9 @@ pub enum SandboxCommand {
         #[arg(long, value_name = "FILE")]
         faults: Option<PathBuf>,
     },
-    /// Add a sandbox account, optionally with login requirements (two-factor code, device
-    /// approval, SSO master password with the global --sso-master-password, home region, lock).
+    /// Add a sandbox account, optionally with login requirements (second factors and backup
+    /// codes, device approval, SSO master password with the global --sso-master-password, Cloud
+    /// SSO, home region, lock, expired license).
     /// Talks to the running sandbox of --sandbox-descriptor, or edits a stopped one's --state.
     AddUser {
         /// The account's e-mail.
@@ -381,9 +445,28 @@ pub enum SandboxCommand {
         /// Require an authenticator code after the password; the app's base32 secret.
         #[arg(long, value_name = "BASE32")]
         totp_secret: Option<String>,
+        /// Require this second factor after the password (repeatable): `totp` (with
+        /// --totp-secret), `sms`, `duo`, `rsa` (a code: --two-factor-code or a random one shown by
+        /// `sandbox two-factor`), `keeper-push` (approved with `sandbox two-factor --approve-push`),
+        /// `webauthn` (a security key the sandbox never accepts).
+        #[arg(long, value_enum, value_name = "METHOD")]
+        two_factor: Vec<TwoFactorArg>,
+        /// The code SMS, Duo and RSA accept (default: six random digits).
+        #[arg(long, value_name = "CODE")]
+        two_factor_code: Option<String>,
+        /// A one-time backup code (repeatable); alone, the second-factor step lists no channel.
+        #[arg(long, value_name = "CODE")]
+        backup_code: Vec<String>,
         /// New devices must be approved first, by e-mail code or Keeper Push.
         #[arg(long, value_enum, value_name = "HOW")]
         device_approval: Option<DeviceApprovalArg>,
+        /// A Cloud SSO account: logins go to the identity provider; `sandbox sso-token URL` is
+        /// the sign-in and prints the login token to paste.
+        #[arg(long)]
+        cloud_sso: bool,
+        /// The account's license has expired: every login is refused.
+        #[arg(long)]
+        license_expired: bool,
         /// The account lives on this host: logins elsewhere are redirected there.
         #[arg(long, value_name = "HOST[:PORT]")]
         region_redirect: Option<String>,
@@ -412,6 +495,43 @@ pub enum SandboxCommand {
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
     },
+    /// Show an account's second factor: the code SMS, Duo and RSA accept, unused backup codes
+    /// and the pushes asked for; with --approve-push, approve the Duo / Keeper pushes waiting.
+    TwoFactor {
+        /// The account's e-mail.
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// Approve the Duo Push / Keeper Push logins of the account wait for (running sandbox).
+        #[arg(long)]
+        approve_push: bool,
+        /// Read the state directory of a stopped sandbox instead (default: the --sandbox one).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+    /// Sign in at the identity provider of a Cloud SSO login: give the URL the login showed
+    /// (with its payload=); prints the login token to paste (needs --sandbox-descriptor).
+    SsoToken {
+        /// The URL shown by the login.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+}
+
+/// `sandbox add-user --two-factor`: a second factor of the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TwoFactorArg {
+    /// An authenticator app (needs --totp-secret).
+    Totp,
+    /// A code by text message.
+    Sms,
+    /// Duo Security: push or passcode.
+    Duo,
+    /// An RSA SecurID code.
+    Rsa,
+    /// A Keeper Push to another device.
+    KeeperPush,
+    /// A WebAuthn security key.
+    Webauthn,
 }
 
 /// `--server`: a region code or a host name. A single word that is neither (`europe`) is a

@@ -166,6 +166,11 @@ impl std::fmt::Debug for AccountConfig {
 }
 
 impl AccountConfig {
+    /// Where this config was read from.
+    pub fn source(&self) -> &ConfigSource {
+        &self.source
+    }
+
     /// Reads the config at `source`; a missing file is an empty config that `save` creates.
     pub fn load(source: ConfigSource) -> Result<AccountConfig, ConfigError> {
         let text = match &source {
@@ -181,8 +186,25 @@ impl AccountConfig {
                 }
             },
         };
-        let mut config = AccountConfig {
-            exists: text.is_some(),
+        match text {
+            Some(text) => Self::from_text(source, &text),
+            None => Ok(Self::empty(source, false)),
+        }
+    }
+
+    /// Parses config text read from `source` (a file's content or the decoded variable).
+    pub(crate) fn from_text(
+        source: ConfigSource,
+        text: &str,
+    ) -> Result<AccountConfig, ConfigError> {
+        let mut config = Self::empty(source, true);
+        config.parse(text)?;
+        Ok(config)
+    }
+
+    fn empty(source: ConfigSource, exists: bool) -> AccountConfig {
+        AccountConfig {
+            exists,
             source,
             server_text: None,
             server: None,
@@ -192,11 +214,7 @@ impl AccountConfig {
             password: None,
             sso_master_password: None,
             extra: Map::new(),
-        };
-        if let Some(text) = text {
-            config.parse(&text)?;
         }
-        Ok(config)
     }
 
     fn parse(&mut self, text: &str) -> Result<(), ConfigError> {
@@ -373,7 +391,8 @@ impl AccountConfig {
         Ok(())
     }
 
-    fn render(&self) -> Result<Zeroizing<String>, String> {
+    /// The config as it would be saved (pretty JSON, unknown keys carried through).
+    pub(crate) fn render(&self) -> Result<Zeroizing<String>, String> {
         let mut out = Map::new();
         let server_text = match (&self.server, &self.server_text) {
             (Some(server), Some(text)) if text.parse::<Server>().ok().as_ref() == Some(server) => {
@@ -421,7 +440,7 @@ fn read_b64_env() -> Result<Zeroizing<String>, ConfigError> {
 
 /// Decodes the base64 (standard or URL-safe, any padding, line breaks allowed) or plain JSON
 /// value of `GW_PROVISION_CONFIG_B64`.
-fn decode_b64_config(raw: &str) -> Result<Zeroizing<String>, ConfigError> {
+pub(crate) fn decode_b64_config(raw: &str) -> Result<Zeroizing<String>, ConfigError> {
     let invalid = |detail: &str| ConfigError::Invalid {
         origin: CONFIG_B64_ENV.to_owned(),
         detail: detail.to_owned(),

@@ -238,3 +238,20 @@ fn base64_config_accepts_standard_urlsafe_wrapped_and_plain_json() {
     }
     assert!(decode_b64_config("%%%").is_err());
 }
+
+/// Found by the `account_config` fuzz target: without correctly rounded float parsing, each save
+/// changed the last digit of a large number in a key we only carry through.
+#[test]
+fn a_large_number_in_another_key_survives_repeated_saves_unchanged() {
+    let path = PathBuf::from("config.json");
+    let text = r#"{"usep":4444444444444444444444444444444444}"#;
+    let first = AccountConfig::from_text(file(&path, ConfigKind::Commander), text)
+        .unwrap()
+        .render()
+        .unwrap();
+    let second = AccountConfig::from_text(file(&path, ConfigKind::Commander), &first)
+        .unwrap()
+        .render()
+        .unwrap();
+    assert_eq!(second.as_str(), first.as_str());
+}

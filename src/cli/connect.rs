@@ -10,20 +10,27 @@
 
 use super::args::GlobalArgs;
 use super::config::{
-    self, AccountConfig, ConfigChoice, ConfigError, COMMANDER_CONFIG_ENV, CONFIG_B64_ENV,
+    self, AccountConfig, ConfigChoice, ConfigError, ConfigSource, COMMANDER_CONFIG_ENV,
+    CONFIG_B64_ENV,
 };
 use super::exit::{CliError, ExitStatus};
 use super::login::{self, LoginContext};
 use super::Ui;
 use crate::keeper::auth::{
     self, AuthError, DeviceCredentials, LoginDenied, LoginOptions, LoginOutcome, Session,
+    SessionRenewal,
 };
 use crate::keeper::crypto::{b64url_decode, EcPublicKey};
 use crate::keeper::ksm::RedeemOptions;
 use crate::keeper::server::Server;
-use crate::keeper::transport::{check_ca_certificate, Transport, TransportError, TransportOptions};
+use crate::keeper::transport::{
+    check_ca_certificate, SessionToken, Transport, TransportError, TransportOptions,
+};
 use crate::sandbox::{self, Descriptor, RunningSandbox, SandboxOptions};
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// A logged-in session and what else the run needs to know about where it is connected.
@@ -233,15 +240,21 @@ async fn connect_demo(target: SandboxTarget) -> Result<Connection, CliError> {
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| descriptor.password.clone()),
     );
-    let outcome = auth::login_with_password(
-        &transport,
-        None,
-        &descriptor.user,
-        &password,
-        &LoginOptions::default(),
-    )
-    .await?;
+    let options = LoginOptions::default();
+    let login =
+        || auth::login_with_password(&transport, None, &descriptor.user, &password, &options);
+    // A session ended between its login and its first use is simply logged in again, once.
+    let outcome = match login().await {
+        Err(AuthError::Transport(TransportError::SessionExpired)) => login().await?,
+        other => other?,
+    };
     let session = login::complete(outcome, &mut LoginContext::new(Ui::non_interactive())).await?;
+    let renewal = PasswordRenewal {
+        transport: session.transport().clone(),
+        username: descriptor.user.clone(),
+        password,
+    };
+    let session = session.with_renewal(Arc::new(renewal));
     Ok(Connection {
         session,
         redeem,
@@ -404,6 +417,21 @@ async fn connect_account(
         }
         save_config(&mut account.config)?;
     }
+    // A session the server ends mid-run is renewed without a person: by the device's clone
+    // code, else KEEPER_PASSWORD (never a prompt in the middle of the work).
+    let renewal = AccountRenewal {
+        transport: session.transport().clone(),
+        username: session.username().to_owned(),
+        device: std::sync::Mutex::new(session.device_credentials().cloned()),
+        password: std::env::var("KEEPER_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(Zeroizing::new),
+        options,
+        // The renewed login rotates the clone code: write it back where this run saves.
+        config: save.then(|| account.config.source().clone()),
+    };
+    let session = session.with_renewal(Arc::new(renewal));
     Ok(Connection {
         session,
         redeem: account.redeem,
@@ -411,6 +439,102 @@ async fn connect_account(
         config: Some(account.config),
         _sandbox: sandbox.and_then(|t| t.running),
     })
+}
+
+/// Renews a session by logging in with a known password (the sandbox's demo account).
+struct PasswordRenewal {
+    transport: Transport,
+    username: String,
+    password: Zeroizing<String>,
+}
+
+impl SessionRenewal for PasswordRenewal {
+    fn renew(&self) -> Pin<Box<dyn Future<Output = Result<SessionToken, AuthError>> + Send + '_>> {
+        Box::pin(async move {
+            let outcome = auth::login_with_password(
+                &self.transport,
+                None,
+                &self.username,
+                &self.password,
+                &LoginOptions::default(),
+            )
+            .await?;
+            logged_in_token(outcome)
+        })
+    }
+}
+
+/// Renews an account's session with its device: the clone code first, then KEEPER_PASSWORD.
+struct AccountRenewal {
+    transport: Transport,
+    username: String,
+    device: std::sync::Mutex<Option<DeviceCredentials>>,
+    password: Option<Zeroizing<String>>,
+    options: LoginOptions,
+    /// The config to keep current with the rotated clone code (`None`: not saved by this run).
+    config: Option<ConfigSource>,
+}
+
+impl SessionRenewal for AccountRenewal {
+    fn renew(&self) -> Pin<Box<dyn Future<Output = Result<SessionToken, AuthError>> + Send + '_>> {
+        Box::pin(async move {
+            let device = self.device.lock().ok().and_then(|d| d.clone());
+            if let Some(device) = device.clone().filter(|d| d.clone_code.is_some()) {
+                if let Ok(LoginOutcome::LoggedIn(session)) =
+                    auth::resume_login(&self.transport, device, &self.options).await
+                {
+                    self.remember(&session);
+                    return Ok(session.session_token());
+                }
+            }
+            let password = self.password.as_ref().ok_or_else(|| {
+                AuthError::BadResponse(
+                    "no saved session and no KEEPER_PASSWORD to log in again".into(),
+                )
+            })?;
+            let outcome = auth::login_with_password(
+                &self.transport,
+                device,
+                &self.username,
+                password,
+                &self.options,
+            )
+            .await?;
+            if let LoginOutcome::LoggedIn(session) = &outcome {
+                self.remember(session);
+            }
+            logged_in_token(outcome)
+        })
+    }
+}
+
+impl AccountRenewal {
+    fn remember(&self, session: &Session) {
+        let Some(device) = session.device_credentials() else {
+            return;
+        };
+        if let Ok(mut slot) = self.device.lock() {
+            *slot = Some(device.clone());
+        }
+        // Re-read the file (another key may have changed) and write the new clone code into it.
+        let saved = self.config.clone().map(|source| {
+            let mut config = AccountConfig::load(source)?;
+            config.update(device);
+            config.save()
+        });
+        if let Some(Err(error)) = saved {
+            tracing::warn!("the renewed session could not be saved: {error}");
+        }
+    }
+}
+
+fn logged_in_token(outcome: LoginOutcome) -> Result<SessionToken, AuthError> {
+    match outcome {
+        LoginOutcome::LoggedIn(session) => Ok(session.session_token()),
+        _ => Err(AuthError::BadResponse(
+            "logging in again needs a person (a second factor or an approval)".into(),
+        )),
+    }
 }
 
 /// The account to log in: `--user`, the config's, the sandbox's seeded one, or asked.

@@ -121,9 +121,6 @@ impl From<PlanError> for CliError {
             PlanError::GatewayExists { .. } => CliError::new(ExitStatus::Conflict, message).hint(
                 "pass --replace to remove it and issue a new token, or choose another --gateway name",
             ),
-            PlanError::AmbiguousFolder { .. } | PlanError::AmbiguousApplication { .. } => {
-                CliError::new(ExitStatus::Conflict, message)
-            }
             PlanError::GatewayMissing { .. } => CliError::new(ExitStatus::NotFound, message)
                 .hint("drop --existing to provision a new gateway"),
             PlanError::ExistingNeedsToken { .. } => CliError::new(ExitStatus::Usage, message)

@@ -22,6 +22,8 @@ pub enum ExitStatus {
     Network = 6,
     /// Keeper refused: permission, licence, throttling, other API errors.
     Refused = 7,
+    /// `apply`: some gateways failed; the others were provisioned.
+    SomeFailed = 8,
     /// Ctrl-C.
     Interrupted = 130,
 }
@@ -73,7 +75,7 @@ impl CliError {
     /// Ctrl-C.
     pub fn interrupted() -> CliError {
         CliError::new(ExitStatus::Interrupted, "interrupted").hint(
-            "nothing is left half-made: re-run the same command to finish; it reuses what exists",
+            "each step is whole or not done: what the lines above say was created stays; re-run the same command to finish — it reuses what exists and shows a token this machine kept",
         )
     }
 }

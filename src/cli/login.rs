@@ -558,3 +558,7 @@ async fn ask_choice(prompt: String, items: Vec<String>) -> Result<usize, CliErro
     })
     .await
 }
+
+#[cfg(test)]
+#[path = "login_tests.rs"]
+mod tests;

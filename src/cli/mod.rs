@@ -5,10 +5,11 @@
 
 pub mod args;
 mod commands;
-mod config;
+pub(crate) mod config;
 mod connect;
 pub mod errors;
 pub mod exit;
+mod fleet_output;
 mod kept_tokens;
 mod login;
 pub mod output;
@@ -123,6 +124,8 @@ fn report(error: CliError) -> ExitCode {
     let term = console::Term::stderr();
     if term.is_term() {
         let _ = term.show_cursor();
+        // A spinner cut short leaves its half-drawn line: clear it before the message.
+        let _ = term.clear_line();
     }
     eprintln!(
         "{} {}",

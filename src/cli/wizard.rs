@@ -179,9 +179,12 @@ pub fn confirm(summary: &str) -> Result<bool, CliError> {
         .map_err(prompt_error)
 }
 
-/// Asks before removing something; the default is no, as `gh repo delete` and `kubectl` prompts do.
-pub fn confirm_removal(question: &str) -> Result<bool, CliError> {
-    confirm_question(question, false)
+/// Asks before removing something; the default is no, as `gh repo delete` and `kubectl` prompts
+/// do. The prompt blocks on the terminal, so it runs off the async threads.
+pub async fn confirm_removal(question: String) -> Result<bool, CliError> {
+    tokio::task::spawn_blocking(move || confirm_question(&question, false))
+        .await
+        .map_err(|e| CliError::new(ExitStatus::Internal, format!("prompt: {e}")))?
 }
 
 /// A yes/no question with a default.

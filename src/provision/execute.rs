@@ -8,10 +8,13 @@ use super::inputs::{ProvisionInputs, TargetOs};
 use super::install::{self, GatewayCredential, InstallInstructions};
 use super::kept::{KeepError, KeptToken, TokenKeeper};
 use super::observe::{gateway_clients, Observation};
-use super::plan::{make_plan, Action, GatewayStep, ObservedGateway, Plan, PlanError, Step};
+use super::plan::{
+    make_plan, Action, GatewayStep, GroupSteps, ObservedGateway, Plan, PlanError, Step,
+};
+pub use super::remove::remove_gateway;
 use crate::keeper::auth::Session;
 use crate::keeper::ksm::{self, KsmConfig, KsmError, OneTimeToken, RedeemOptions};
-use crate::keeper::pam::{self, PamError};
+use crate::keeper::pam::PamError;
 use crate::keeper::uid::Uid;
 use crate::keeper::vault::{self, Application, DefaultPermissions, SharedFolder, VaultError};
 use crate::keeper::vault::{RootObject, VaultSnapshot};
@@ -206,10 +209,10 @@ fn gateway_uid(step: &GatewayStep) -> Option<Uid> {
 
 /// Tracks what earlier steps changed, so a later failure can say what stays behind.
 #[derive(Default)]
-struct Done(Vec<String>);
+pub(crate) struct Done(pub(crate) Vec<String>);
 
 impl Done {
-    fn fail(&self, step: StepKind, error: impl Into<ProvisionError>) -> ProvisionError {
+    pub(crate) fn fail(&self, step: StepKind, error: impl Into<ProvisionError>) -> ProvisionError {
         let error = error.into();
         if self.0.is_empty() {
             return error;
@@ -235,18 +238,101 @@ pub async fn execute(
     let inputs = &plan.inputs;
     let mut done = Done::default();
     let mut notes = Vec::new();
+    let steps = GroupSteps {
+        shared_folder: plan.shared_folder.clone(),
+        application: plan.application.clone(),
+        share: plan.share,
+        warnings: Vec::new(),
+    };
+    let group = ensure_group(
+        session,
+        observation,
+        (inputs.shared_folder.as_str(), inputs.application.as_str()),
+        &steps,
+        (&mut done, &mut notes),
+        progress,
+    )
+    .await?;
 
+    progress.started(StepKind::Gateway);
+    let minted = gateway_step(
+        session,
+        &group.app,
+        (inputs, &plan.gateway),
+        keeper,
+        (&mut done, &mut notes),
+        Verify::Now,
+    )
+    .await?;
+    progress.finished(
+        StepKind::Gateway,
+        plan.gateway.action(),
+        inputs.gateway.as_str(),
+    );
+    let (token, token_expires_at, gateway_uid) = match minted {
+        Minted::Token {
+            token, expires_at, ..
+        } => (Some(token), Some(expires_at), None),
+        Minted::Kept(uid) => (None, None, uid),
+    };
+    let (config, install) = credential(inputs.os, token.as_ref(), redeem, progress)
+        .await
+        .map_err(|e| done.fail(StepKind::Config, e))?;
+
+    Ok(Outcome {
+        shared_folder: Resolved {
+            uid: Some(group.folder.uid),
+            name: group.folder.name.clone(),
+            action: group.folder_action,
+        },
+        application: Resolved {
+            uid: Some(group.app.uid),
+            name: group.app.title.clone(),
+            action: group.app_action,
+        },
+        share_action: group.share_action,
+        gateway: GatewayOutcome {
+            name: inputs.gateway.to_string(),
+            os: inputs.os,
+            action: plan.gateway.action(),
+            uid: gateway_uid,
+        },
+        token,
+        token_expires_at,
+        config,
+        install: Some(install),
+        warnings: plan.warnings.clone(),
+        notes,
+    })
+}
+
+/// The shared folder, application and share one group of gateways uses, as made or found.
+pub(crate) struct EnsuredGroup {
+    pub(crate) folder: SharedFolder,
+    pub(crate) app: Application,
+    pub(crate) folder_action: Action,
+    pub(crate) app_action: Action,
+    pub(crate) share_action: Action,
+}
+
+/// Steps 1–3 for one (shared folder, application) pair: made or reused once, however many
+/// gateways follow; a twin a concurrent run made at the same time is settled here.
+pub(crate) async fn ensure_group(
+    session: &Session,
+    observation: &mut Observation,
+    (folder_name, app_title): (&str, &str),
+    steps: &GroupSteps,
+    (done, notes): (&mut Done, &mut Vec<String>),
+    progress: &dyn Progress,
+) -> Result<EnsuredGroup, ProvisionError> {
     progress.started(StepKind::SharedFolder);
-    let mut folder: SharedFolder = match plan.shared_folder {
+    let mut folder: SharedFolder = match steps.shared_folder {
         Step::Reuse(uid) => find_folder(&observation.snapshot, uid)?,
         Step::Create => {
-            let created = vault::add_shared_folder(
-                session,
-                inputs.shared_folder.as_str(),
-                DefaultPermissions::default(),
-            )
-            .await
-            .map_err(|e| done.fail(StepKind::SharedFolder, e))?;
+            let created =
+                vault::add_shared_folder(session, folder_name, DefaultPermissions::default())
+                    .await
+                    .map_err(|e| done.fail(StepKind::SharedFolder, e))?;
             done.0.push(format!(
                 "created shared folder '{}' ({})",
                 created.name, created.uid
@@ -256,15 +342,15 @@ pub async fn execute(
     };
     progress.finished(
         StepKind::SharedFolder,
-        plan.shared_folder.action(),
+        steps.shared_folder.action(),
         &folder.name,
     );
 
     progress.started(StepKind::Application);
-    let mut app: Application = match plan.application {
+    let mut app: Application = match steps.application {
         Step::Reuse(uid) => find_application(&observation.snapshot, uid)?,
         Step::Create => {
-            let created = ksm::add_application(session, inputs.application.as_str())
+            let created = ksm::add_application(session, app_title)
                 .await
                 .map_err(|e| done.fail(StepKind::Application, e))?;
             done.0.push(format!(
@@ -274,12 +360,16 @@ pub async fn execute(
             created
         }
     };
-    progress.finished(StepKind::Application, plan.application.action(), &app.title);
+    progress.finished(
+        StepKind::Application,
+        steps.application.action(),
+        &app.title,
+    );
 
     let (mut folder_action, mut app_action) =
-        (plan.shared_folder.action(), plan.application.action());
-    if plan.shared_folder == Step::Create || plan.application == Step::Create {
-        let twins = settle_twins(session, observation, plan, &folder, &app)
+        (steps.shared_folder.action(), steps.application.action());
+    if steps.shared_folder == Step::Create || steps.application == Step::Create {
+        let twins = settle_twins(session, observation, steps, &folder, &app)
             .await
             .map_err(|e| done.fail(StepKind::Application, e))?;
         if let Some(winner) = twins.folder {
@@ -301,7 +391,7 @@ pub async fn execute(
     }
     // After a twin was settled the winner's share may exist already; Keeper answers a second
     // `app_share_add` with "Duplicate share", which counts as success.
-    let share_action = plan.share;
+    let share_action = steps.share;
 
     progress.started(StepKind::Share);
     match share_action {
@@ -328,87 +418,73 @@ pub async fn execute(
         }
     }
     progress.finished(StepKind::Share, share_action, "Can Edit");
+    Ok(EnsuredGroup {
+        folder,
+        app,
+        folder_action,
+        app_action,
+        share_action,
+    })
+}
 
-    progress.started(StepKind::Gateway);
-    let minted = gateway_step(session, &app, plan, keeper, &mut done, &mut notes).await?;
-    progress.finished(
-        StepKind::Gateway,
-        plan.gateway.action(),
-        inputs.gateway.as_str(),
-    );
-    let (token, token_expires_at, gateway_uid) = match minted {
-        Minted::Token { token, expires_at } => (Some(token), Some(expires_at), None),
-        Minted::Kept(uid) => (None, None, uid),
-    };
-
-    let mut config = None;
-    let install = match (&token, inputs.os.needs_config()) {
+/// What the host needs: the gateway config redeemed from a new token (docker/kubernetes) and
+/// the install command; with no token (`existing`), the upgrade command.
+pub(crate) async fn credential(
+    os: TargetOs,
+    token: Option<&OneTimeToken>,
+    redeem: &RedeemOptions,
+    progress: &dyn Progress,
+) -> Result<(Option<KsmConfig>, InstallInstructions), ProvisionError> {
+    Ok(match (token, os.needs_config()) {
         (Some(token), true) => {
             progress.started(StepKind::Config);
-            let redeemed = ksm::redeem(token, redeem)
-                .await
-                .map_err(|e| done.fail(StepKind::Config, e))?;
+            let redeemed = ksm::redeem(token, redeem).await?;
             let encoded = redeemed.to_base64();
             progress.finished(StepKind::Config, Action::Created, "base64");
-            let install = install::render(inputs.os, GatewayCredential::Config(&encoded));
-            config = Some(redeemed);
-            install
+            let install = install::render(os, GatewayCredential::Config(&encoded));
+            (Some(redeemed), install)
         }
-        (Some(token), false) => {
-            install::render(inputs.os, GatewayCredential::Token(token.expose()))
-        }
-        (None, _) => install::render(inputs.os, GatewayCredential::Existing),
-    };
-
-    Ok(Outcome {
-        shared_folder: Resolved {
-            uid: Some(folder.uid),
-            name: folder.name.clone(),
-            action: folder_action,
-        },
-        application: Resolved {
-            uid: Some(app.uid),
-            name: app.title.clone(),
-            action: app_action,
-        },
-        share_action,
-        gateway: GatewayOutcome {
-            name: inputs.gateway.to_string(),
-            os: inputs.os,
-            action: plan.gateway.action(),
-            uid: gateway_uid,
-        },
-        token,
-        token_expires_at,
-        config,
-        install: Some(install),
-        warnings: plan.warnings.clone(),
-        notes,
+        (Some(token), false) => (
+            None,
+            install::render(os, GatewayCredential::Token(token.expose())),
+        ),
+        (None, _) => (None, install::render(os, GatewayCredential::Existing)),
     })
 }
 
 /// What the gateway step produced.
-enum Minted {
+pub(crate) enum Minted {
     /// A token to show (new, or kept by an earlier run that never showed it).
     Token {
         token: OneTimeToken,
         expires_at: time::OffsetDateTime,
+        /// The client id of a gateway this run added (`None`: a kept token shown).
+        added: Option<Vec<u8>>,
     },
     /// `--existing`: no token; the controller UID when known.
     Kept(Option<Uid>),
 }
 
-async fn gateway_step(
+/// When the gateway step looks for a twin a concurrent run added under the same name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verify {
+    /// Right after adding it (one `get_app_info`): `new`.
+    Now,
+    /// Later, once for the whole application (`apply`, see `fleet::settle_gateway_twins`).
+    Later,
+}
+
+/// Step 4 for one gateway: remove the old one if replacing, keep the new token, add the client.
+pub(crate) async fn gateway_step(
     session: &Session,
     app: &Application,
-    plan: &Plan,
+    (inputs, step): (&ProvisionInputs, &GatewayStep),
     keeper: &dyn TokenKeeper,
-    done: &mut Done,
-    notes: &mut Vec<String>,
+    (done, notes): (&mut Done, &mut Vec<String>),
+    verify: Verify,
 ) -> Result<Minted, ProvisionError> {
-    let inputs = &plan.inputs;
     let name = inputs.gateway.as_str();
-    let old = match &plan.gateway {
+    let old = match step {
         GatewayStep::KeepExisting(existing) => return Ok(Minted::Kept(existing.controller_uid)),
         GatewayStep::Finish(_) => {
             let kept = keeper.find(&app.uid, name).ok_or_else(|| {
@@ -423,6 +499,7 @@ async fn gateway_step(
             return Ok(Minted::Token {
                 expires_at: ms_to_time(kept.expires_at_ms),
                 token: kept.token,
+                added: None,
             });
         }
         GatewayStep::Create => None,
@@ -459,34 +536,42 @@ async fn gateway_step(
             .map_err(|e| done.fail(StepKind::Gateway, e))?;
     done.0.push(format!("created gateway '{name}'"));
 
-    // Converge with a run that added a gateway of the same name at the same time.
-    let info = ksm::get_app_info(session, &app.uid)
-        .await
-        .map_err(|e| done.fail(StepKind::Gateway, e))?;
-    let lower = name.to_lowercase();
-    let twins: Vec<ObservedGateway> = gateway_clients(&info)
-        .into_iter()
-        .filter(|g| g.name.to_lowercase() == lower)
-        .collect();
-    let ours = Some(minted.client_id.clone());
-    if twins.len() > 1 && winning_gateway(&twins).map(|w| &w.client_id) != Some(&ours) {
-        ksm::remove_clients(session, &app.uid, std::slice::from_ref(&minted.client_id))
+    if verify == Verify::Now {
+        // Converge with a run that added a gateway of the same name at the same time.
+        let info = ksm::get_app_info(session, &app.uid)
             .await
             .map_err(|e| done.fail(StepKind::Gateway, e))?;
-        keeper.forget(&app.uid, name);
-        done.0.pop();
-        return Err(done.fail(
-            StepKind::Gateway,
-            PlanError::GatewayExists {
-                name: name.to_owned(),
-                application: app.title.clone(),
-            },
-        ));
+        if lost_to_twin(&gateway_clients(&info), name, &minted.client_id) {
+            ksm::remove_clients(session, &app.uid, std::slice::from_ref(&minted.client_id))
+                .await
+                .map_err(|e| done.fail(StepKind::Gateway, e))?;
+            keeper.forget(&app.uid, name);
+            done.0.pop();
+            return Err(done.fail(
+                StepKind::Gateway,
+                PlanError::GatewayExists {
+                    name: name.to_owned(),
+                    application: app.title.clone(),
+                },
+            ));
+        }
     }
     Ok(Minted::Token {
         token: minted.token,
         expires_at: minted.expires_at,
+        added: Some(minted.client_id),
     })
+}
+
+/// Whether another gateway-type client named `name` (any case) is older than ours, so ours must go.
+pub(crate) fn lost_to_twin(clients: &[ObservedGateway], name: &str, ours: &[u8]) -> bool {
+    let lower = name.to_lowercase();
+    let twins: Vec<ObservedGateway> = clients
+        .iter()
+        .filter(|g| g.name.to_lowercase() == lower)
+        .cloned()
+        .collect();
+    twins.len() > 1 && winning_gateway(&twins).and_then(|w| w.client_id.as_deref()) != Some(ours)
 }
 
 fn ms_to_time(ms: i64) -> time::OffsetDateTime {
@@ -508,14 +593,14 @@ struct Twins {
 async fn settle_twins(
     session: &Session,
     observation: &mut Observation,
-    plan: &Plan,
+    steps: &GroupSteps,
     folder: &SharedFolder,
     app: &Application,
 ) -> Result<Twins, ProvisionError> {
     let fresh = observation.vault.sync(session).await?;
     let mut twins = Twins::default();
     let mut ours_to_remove = Vec::new();
-    if plan.shared_folder == Step::Create {
+    if steps.shared_folder == Step::Create {
         let named: Vec<&SharedFolder> = fresh
             .shared_folders
             .iter()
@@ -530,7 +615,7 @@ async fn settle_twins(
             ours_to_remove.push(RootObject::SharedFolder(folder.uid));
         }
     }
-    if plan.application == Step::Create {
+    if steps.application == Step::Create {
         let named: Vec<&Application> = fresh
             .applications
             .iter()
@@ -570,55 +655,4 @@ fn find_application(snapshot: &VaultSnapshot, uid: Uid) -> Result<Application, P
         .ok_or(ProvisionError::Vault(VaultError::NotFound(format!(
             "application {uid}"
         ))))
-}
-
-/// Removes a gateway as Commander's `pam gateway remove` does: through `pam/remove_controller`.
-/// Then the application's clients are read again, and only if the server left this gateway's
-/// own KSM client behind (same client id, or the one gateway-type client of that name) is that
-/// one client removed. A gateway known only as a client (no controller row) is removed as a
-/// client.
-pub async fn remove_gateway(
-    session: &Session,
-    app_uid: &Uid,
-    gateway: &ObservedGateway,
-) -> Result<(), ProvisionError> {
-    let controller_uid = match gateway.controller_uid {
-        Some(uid) => Some(uid),
-        None => find_controller(session, app_uid, &gateway.name).await?,
-    };
-    if let Some(uid) = &controller_uid {
-        pam::remove_controller(session, uid).await?;
-    }
-    let info = ksm::get_app_info(session, app_uid).await?;
-    let lower = gateway.name.to_lowercase();
-    let left: Vec<ObservedGateway> = gateway_clients(&info)
-        .into_iter()
-        .filter(|c| match (&gateway.client_id, &c.client_id) {
-            (Some(want), Some(have)) => want == have,
-            _ => c.name.to_lowercase() == lower,
-        })
-        .collect();
-    if let [client] = left.as_slice() {
-        if let Some(client_id) = &client.client_id {
-            ksm::remove_clients(session, app_uid, std::slice::from_ref(client_id)).await?;
-        }
-    }
-    Ok(())
-}
-
-/// The controller UID of the gateway `name` in application `app_uid`, from `pam/get_controllers`.
-async fn find_controller(
-    session: &Session,
-    app_uid: &Uid,
-    name: &str,
-) -> Result<Option<Uid>, ProvisionError> {
-    let lower = name.to_lowercase();
-    let controllers = pam::get_controllers(session).await?;
-    let mut matching = controllers.into_iter().filter(|g| {
-        g.application_uid == *app_uid && g.name.to_lowercase() == lower && g.is_gateway_type()
-    });
-    Ok(match (matching.next(), matching.next()) {
-        (Some(one), None) => Some(one.uid),
-        _ => None,
-    })
 }

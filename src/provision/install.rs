@@ -172,10 +172,16 @@ fn docker_compose_service(config: &str) -> String {
 }
 
 fn kubernetes_secret(config: &str) -> String {
+    kubernetes_secret_named(K8S_SECRET_NAME, config)
+}
+
+/// The Kubernetes Secret manifest holding a gateway config, under Secret name `name` (one per
+/// gateway when many share a namespace, as `apply --out-dir` writes them).
+pub fn kubernetes_secret_named(name: &str, config: &str) -> String {
     // stringData keeps the value as the chart expects it (the base64 config text itself);
     // `data` would need it base64-encoded a second time.
     format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {K8S_SECRET_NAME}\n  namespace: {K8S_NAMESPACE}\ntype: Opaque\nstringData:\n  {K8S_SECRET_KEY}: \"{config}\"\n"
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {K8S_NAMESPACE}\ntype: Opaque\nstringData:\n  {K8S_SECRET_KEY}: \"{config}\"\n"
     )
 }
 

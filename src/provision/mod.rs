@@ -5,11 +5,15 @@
 
 pub mod converge;
 pub mod execute;
+pub mod fleet;
+pub mod fleet_report;
 pub mod inputs;
 pub mod install;
 pub mod kept;
+pub mod manifest;
 pub mod observe;
 pub mod plan;
+pub mod remove;
 
 pub use execute::{dry_run, execute, Outcome, Progress, ProvisionError, Silent, StepKind};
 pub use inputs::{Name, ProvisionInputs, TargetOs};

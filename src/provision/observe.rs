@@ -8,7 +8,7 @@ use super::plan::{KeptGateway, Observed, ObservedApplication, ObservedFolder, Ob
 use crate::keeper::auth::Session;
 use crate::keeper::ksm;
 use crate::keeper::proto::enterprise::AppClientType;
-use crate::keeper::vault::{Application, VaultSnapshot, VaultSync};
+use crate::keeper::vault::{VaultSnapshot, VaultSync};
 
 /// What the vault holds, with the keys the steps need, and the sync to look again with.
 pub struct Observation {
@@ -36,6 +36,7 @@ pub async fn sync(session: &Session) -> Result<Observation, ProvisionError> {
                 uid: f.uid,
                 name: f.name.clone(),
                 at_root: f.at_root,
+                revision: snapshot.revisions.get(&f.uid).copied().unwrap_or(0),
             })
             .collect(),
         applications: snapshot
@@ -44,6 +45,7 @@ pub async fn sync(session: &Session) -> Result<Observation, ProvisionError> {
             .map(|a| ObservedApplication {
                 uid: a.uid,
                 title: a.title.clone(),
+                revision: snapshot.revisions.get(&a.uid).copied().unwrap_or(0),
             })
             .collect(),
         policy: session.policy(),
@@ -66,20 +68,21 @@ pub async fn inspect(
 ) -> Result<(), ProvisionError> {
     let snapshot = &observation.snapshot;
     let observed = &mut observation.observed;
-    let apps: Vec<&Application> = snapshot
+    // The application the plan will use: the oldest of any twins (as `plan::make_plan` picks).
+    let app = snapshot
         .applications
         .iter()
         .filter(|a| a.title == inputs.application.as_str())
-        .collect();
-    let [app] = apps.as_slice() else {
-        // None: nothing to inspect; several: planning reports the ambiguity.
+        .min_by_key(|a| (snapshot.revisions.get(&a.uid).copied().unwrap_or(0), a.uid));
+    let Some(app) = app else {
         return Ok(());
     };
     let info = ksm::get_app_info(session, &app.uid).await?;
     let folder = snapshot
         .shared_folders
         .iter()
-        .find(|f| f.at_root && f.name == inputs.shared_folder.as_str());
+        .filter(|f| f.at_root && f.name == inputs.shared_folder.as_str())
+        .min_by_key(|f| (snapshot.revisions.get(&f.uid).copied().unwrap_or(0), f.uid));
     observed.share_editable = folder.and_then(|folder| {
         info.shares
             .iter()

@@ -31,6 +31,10 @@ pub enum Action {
     WouldUpdate,
     /// Dry run: would be removed and made anew.
     WouldReplace,
+    /// Removed (`apply --prune`).
+    Removed,
+    /// Dry run: would be removed.
+    WouldRemove,
 }
 
 impl Action {
@@ -41,6 +45,7 @@ impl Action {
             Action::Reused | Action::WouldReuse => Action::WouldReuse,
             Action::Updated | Action::WouldUpdate => Action::WouldUpdate,
             Action::Replaced | Action::WouldReplace => Action::WouldReplace,
+            Action::Removed | Action::WouldRemove => Action::WouldRemove,
         }
     }
 
@@ -55,6 +60,8 @@ impl Action {
             Action::WouldReuse => "would reuse",
             Action::WouldUpdate => "would update",
             Action::WouldReplace => "would replace",
+            Action::Removed => "removed",
+            Action::WouldRemove => "would remove",
         }
     }
 }
@@ -68,6 +75,8 @@ pub struct ObservedFolder {
     pub name: String,
     /// Whether it sits at the vault root.
     pub at_root: bool,
+    /// The sync revision it was written at (orders twins: the lower is the older).
+    pub revision: i64,
 }
 
 /// A KSM application the vault already holds.
@@ -77,6 +86,8 @@ pub struct ObservedApplication {
     pub uid: Uid,
     /// Its title.
     pub title: String,
+    /// The sync revision it was written at (orders twins: the lower is the older).
+    pub revision: i64,
 }
 
 /// A gateway (KSM client of the discovery-and-rotation controller type) in the chosen
@@ -126,22 +137,6 @@ pub struct KeptGateway {
 /// Why no plan could be made; each maps to a documented exit code.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PlanError {
-    /// More than one shared folder at the root has this exact name.
-    #[error("{count} shared folders named '{name}' exist at the vault root; rename one or pick another name")]
-    AmbiguousFolder {
-        /// The name.
-        name: String,
-        /// How many matched.
-        count: usize,
-    },
-    /// More than one application has this exact title.
-    #[error("{count} KSM applications are titled '{name}'; rename one or pick another title")]
-    AmbiguousApplication {
-        /// The title.
-        name: String,
-        /// How many matched.
-        count: usize,
-    },
     /// A gateway of this name exists and `--replace` was not given.
     #[error("a gateway named '{name}' already exists in application '{application}'")]
     GatewayExists {
@@ -216,13 +211,42 @@ fn preflight(plan: &Plan, policy: &AccountPolicy) -> Result<(), PlanError> {
     let changes_gateway = !matches!(plan.gateway, GatewayStep::KeepExisting(_));
     let changes_ksm =
         plan.application == Step::Create || plan.share != Action::Reused || changes_gateway;
+    check_policy(changes_ksm, changes_gateway, policy)
+}
+
+/// The enforcements a set of changes needs: `allow_secrets_manager` for any Secrets Manager
+/// change, `allow_pam_gateway` for adding, replacing or removing a gateway.
+pub fn check_policy(
+    changes_ksm: bool,
+    changes_gateway: bool,
+    policy: &AccountPolicy,
+) -> Result<(), PlanError> {
     if changes_ksm && !policy.allows(ALLOW_SECRETS_MANAGER) {
         return Err(PlanError::NotAllowed {
             what: "Keeper Secrets Manager",
             enforcement: ALLOW_SECRETS_MANAGER,
         });
     }
-    if changes_gateway && !policy.allows(ALLOW_PAM_GATEWAY) {
+    if changes_gateway {
+        require_gateway_management(policy, false)?;
+    }
+    Ok(())
+}
+
+/// Refuses unless the role allows gateway management (`allow_pam_gateway`, Commander's gate
+/// before `pam gateway new`/`remove`) and, with `with_secrets_manager`, Secrets Manager too —
+/// for the checks made before any question or request.
+pub fn require_gateway_management(
+    policy: &AccountPolicy,
+    with_secrets_manager: bool,
+) -> Result<(), PlanError> {
+    if with_secrets_manager && !policy.allows(ALLOW_SECRETS_MANAGER) {
+        return Err(PlanError::NotAllowed {
+            what: "Keeper Secrets Manager",
+            enforcement: ALLOW_SECRETS_MANAGER,
+        });
+    }
+    if !policy.allows(ALLOW_PAM_GATEWAY) {
         return Err(PlanError::NotAllowed {
             what: "Gateway management",
             enforcement: ALLOW_PAM_GATEWAY,
@@ -311,37 +335,89 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
     if inputs.existing && inputs.os.needs_config() {
         return Err(PlanError::ExistingNeedsToken { os: inputs.os });
     }
-    let folder_name = inputs.shared_folder.as_str();
+    let group = plan_group(
+        inputs.shared_folder.as_str(),
+        inputs.application.as_str(),
+        observed,
+    )?;
+    let gateway = plan_gateway(
+        inputs,
+        &group.application,
+        &observed.gateways,
+        observed.kept.as_ref(),
+        ExistingGateway::Conflict,
+    )?;
+    let plan = Plan {
+        inputs: inputs.clone(),
+        shared_folder: group.shared_folder,
+        application: group.application,
+        share: group.share,
+        gateway,
+        warnings: policy_warnings(&observed.policy)
+            .into_iter()
+            .chain(group.warnings)
+            .collect(),
+    };
+    preflight(&plan, &observed.policy)?;
+    Ok(plan)
+}
+
+/// The steps shared by every gateway of one (shared folder, application) pair.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupSteps {
+    /// Step 1.
+    pub shared_folder: Step<Uid>,
+    /// Step 2.
+    pub application: Step<Uid>,
+    /// Step 3: the share's action (`Created`, `Updated` or `Reused`).
+    pub share: Action,
+    /// Twins found and settled (the oldest is used), said before anything changes.
+    pub warnings: Vec<String>,
+}
+
+/// Decides the folder, application and share steps of one (folder, application) pair;
+/// `observed.share_editable` must describe this pair.
+pub fn plan_group(
+    folder_name: &str,
+    app_title: &str,
+    observed: &Observed,
+) -> Result<GroupSteps, PlanError> {
     let folders: Vec<&ObservedFolder> = observed
         .folders
         .iter()
         .filter(|f| f.at_root && f.name == folder_name)
         .collect();
-    let shared_folder = match folders.as_slice() {
-        [] => Step::Create,
-        [one] => Step::Reuse(one.uid),
-        many => {
-            return Err(PlanError::AmbiguousFolder {
-                name: folder_name.to_string(),
-                count: many.len(),
-            })
+    let mut warnings = Vec::new();
+    // Twins (made by a race, or by a person) are settled the way every run settles them: the
+    // oldest, then the lowest UID, is used (see `provision::converge`).
+    let shared_folder = match oldest(folders.iter().map(|f| (f.uid, f.revision))) {
+        None => Step::Create,
+        Some(uid) => {
+            if folders.len() > 1 {
+                warnings.push(format!(
+                    "{} shared folders are named '{folder_name}' at the vault root; using the oldest ({uid})",
+                    folders.len()
+                ));
+            }
+            Step::Reuse(uid)
         }
     };
 
-    let app_title = inputs.application.as_str();
     let apps: Vec<&ObservedApplication> = observed
         .applications
         .iter()
         .filter(|a| a.title == app_title)
         .collect();
-    let application = match apps.as_slice() {
-        [] => Step::Create,
-        [one] => Step::Reuse(one.uid),
-        many => {
-            return Err(PlanError::AmbiguousApplication {
-                name: app_title.to_string(),
-                count: many.len(),
-            })
+    let application = match oldest(apps.iter().map(|a| (a.uid, a.revision))) {
+        None => Step::Create,
+        Some(uid) => {
+            if apps.len() > 1 {
+                warnings.push(format!(
+                    "{} KSM applications are titled '{app_title}'; using the oldest ({uid})",
+                    apps.len()
+                ));
+            }
+            Step::Reuse(uid)
         }
     };
 
@@ -351,18 +427,41 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         (Step::Reuse(_), Step::Reuse(_), Some(false)) => Action::Updated,
         _ => Action::Created,
     };
+    Ok(GroupSteps {
+        shared_folder,
+        application,
+        share,
+        warnings,
+    })
+}
 
+/// What a gateway that exists already (and was not asked to be replaced) means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExistingGateway {
+    /// `new`: a conflict (exit 4) unless `--replace` or `--existing`.
+    Conflict,
+    /// `apply`: the desired state holds already; reuse it (its token cannot be shown again).
+    Reuse,
+}
+
+/// Decides the gateway step for `inputs` given the application's gateways and the token this
+/// machine kept for it, if any.
+pub fn plan_gateway(
+    inputs: &ProvisionInputs,
+    application: &Step<Uid>,
+    gateways: &[ObservedGateway],
+    kept: Option<&KeptGateway>,
+    when_exists: ExistingGateway,
+) -> Result<GatewayStep, PlanError> {
+    let app_title = inputs.application.as_str();
     let existing_gateway = match application {
-        Step::Reuse(_) => find_gateway(&observed.gateways, inputs.gateway.as_str()),
+        Step::Reuse(_) => find_gateway(gateways, inputs.gateway.as_str()),
         Step::Create => None,
     };
-    let kept = existing_gateway.as_ref().and_then(|found| {
-        observed
-            .kept
-            .as_ref()
-            .filter(|k| found.client_id.as_ref() == Some(&k.client_id))
-    });
-    let gateway = match (existing_gateway, inputs.existing, inputs.replace) {
+    let kept = existing_gateway
+        .as_ref()
+        .and_then(|found| kept.filter(|k| found.client_id.as_ref() == Some(&k.client_id)));
+    Ok(match (existing_gateway, inputs.existing, inputs.replace) {
         (Some(found), true, _) => GatewayStep::KeepExisting(found),
         (Some(found), false, false) if kept.is_some() => {
             if kept.is_some_and(|k| k.expired) || found.initialized {
@@ -378,6 +477,9 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
             })
         }
         (Some(found), false, true) => GatewayStep::Replace(found),
+        (Some(found), false, false) if when_exists == ExistingGateway::Reuse => {
+            GatewayStep::KeepExisting(found)
+        }
         (Some(_), false, false) => {
             return Err(PlanError::GatewayExists {
                 name: inputs.gateway.to_string(),
@@ -385,23 +487,19 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
             })
         }
         (None, false, _) => GatewayStep::Create,
-    };
+    })
+}
 
-    let plan = Plan {
-        inputs: inputs.clone(),
-        shared_folder,
-        application,
-        share,
-        gateway,
-        warnings: policy_warnings(&observed.policy),
-    };
-    preflight(&plan, &observed.policy)?;
-    Ok(plan)
+/// The oldest of objects named alike: lowest revision, then lowest UID.
+fn oldest(candidates: impl Iterator<Item = (Uid, i64)>) -> Option<Uid> {
+    candidates
+        .min_by_key(|(uid, revision)| (*revision, *uid))
+        .map(|(uid, _)| uid)
 }
 
 /// Gateway names compare case-insensitively, as Commander's `pam gateway` commands do, so that
 /// `Edge-1` and `edge-1` are not provisioned side by side by accident.
-fn find_gateway(gateways: &[ObservedGateway], name: &str) -> Option<ObservedGateway> {
+pub fn find_gateway(gateways: &[ObservedGateway], name: &str) -> Option<ObservedGateway> {
     let lower = name.to_lowercase();
     let mut matching = gateways.iter().filter(|g| g.name.to_lowercase() == lower);
     let first = matching.next()?.clone();
@@ -439,6 +537,7 @@ mod tests {
             uid: Uid::generate(),
             name: name.to_string(),
             at_root,
+            revision: 1,
         }
     }
 
@@ -446,6 +545,7 @@ mod tests {
         ObservedApplication {
             uid: Uid::generate(),
             title: title.to_string(),
+            revision: 1,
         }
     }
 
@@ -525,15 +625,30 @@ mod tests {
     }
 
     #[test]
-    fn two_root_folders_with_the_name_are_ambiguous() {
+    fn of_two_root_folders_with_the_name_the_oldest_is_used_with_a_warning() {
+        let mut older = folder("Gateway Lab", true);
+        older.revision = 1;
+        let mut newer = folder("Gateway Lab", true);
+        newer.revision = 2;
         let observed = Observed {
-            folders: vec![folder("Gateway Lab", true), folder("Gateway Lab", true)],
+            folders: vec![newer, older.clone()],
             ..Observed::default()
         };
-        assert!(matches!(
-            make_plan(&inputs(), &observed),
-            Err(PlanError::AmbiguousFolder { count: 2, .. })
-        ));
+        let plan = make_plan(&inputs(), &observed).unwrap();
+        assert_eq!(plan.shared_folder, Step::Reuse(older.uid));
+        assert!(plan.warnings.iter().any(|w| w.contains("using the oldest")));
+    }
+
+    #[test]
+    fn of_two_applications_with_the_title_the_oldest_then_lowest_uid_is_used() {
+        let (a, b) = (app("Gateway Lab App"), app("Gateway Lab App"));
+        let lowest = a.uid.min(b.uid);
+        let observed = Observed {
+            applications: vec![a, b],
+            ..Observed::default()
+        };
+        let plan = make_plan(&inputs(), &observed).unwrap();
+        assert_eq!(plan.application, Step::Reuse(lowest));
     }
 
     #[test]

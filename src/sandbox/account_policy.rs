@@ -1,5 +1,6 @@
-//! Login requirements a sandbox account can be created with (two-factor code, device approval,
-//! SSO with a master password, a home region, a lock), and the per-device memory they need:
+//! The login requirements of a sandbox account as it keeps them (second factors, device
+//! approval, SSO, a home region, a lock; created from a `NewUser` in `new_user.rs`), and the
+//! per-device memory they need:
 //! approved devices, devices waiting for approval with their e-mail code, devices whose second
 //! factor is remembered, and devices that must type the password again after `expire-sessions`.
 //!
@@ -13,8 +14,8 @@ use zeroize::Zeroizing;
 
 use crate::keeper::crypto::{aes_gcm_encrypt, auth_hash_v1, keyhash_v2, random_bytes, AesKey};
 
-use super::state::{b64bytes, now_ms, secret_string, Account, State, StateError};
-use super::totp::{base32_decode, Base32Error};
+use super::new_user::EnforcementValue;
+use super::state::{b64bytes, now_ms};
 
 /// Keeper's domain string for the BY_ALTERNATE data-key hash (protocol notes §4.6).
 const ALTERNATE_DATA_KEY_DOMAIN: &str = "data_key";
@@ -34,119 +35,32 @@ pub enum ApprovalChannel {
     Push,
 }
 
-/// What `POST /__sandbox/users` and `sandbox add-user` create; the JSON keys are the contract.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    /// Login e-mail; stored lower-cased.
-    pub email: String,
-    /// Master password.
-    #[serde(with = "secret_string")]
-    pub password: Zeroizing<String>,
-    /// Base32 secret of an authenticator app; the account then requires a TOTP code.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "optional_secret"
-    )]
-    pub totp_secret: Option<Zeroizing<String>>,
-    /// New devices must be approved first (by e-mail code or Keeper Push).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_approval: Option<ApprovalChannel>,
-    /// An SSO account that logs in with its master password (`LoginType.ALTERNATE`).
-    #[serde(default)]
-    pub sso_master_password: bool,
-    /// The account's home host (`HOST[:PORT]`); logins arriving elsewhere are redirected there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region_redirect: Option<String>,
-    /// The account is locked: every login ends in ACCOUNT_LOCKED.
-    #[serde(default)]
-    pub locked: bool,
-    /// Enterprise role enforcements (`allow_pam_gateway: true`, …); any makes an enterprise user.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub enforcements: BTreeMap<String, EnforcementValue>,
+/// A second factor an account can require after its password (`TwoFactorChannelType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TwoFactorMethod {
+    /// An authenticator app (needs `totp_secret`).
+    Totp,
+    /// A code sent by text message after `2fa_send_push` TWO_FA_PUSH_SMS.
+    Sms,
+    /// Duo Security: a push approved out of band, or a passcode.
+    Duo,
+    /// An RSA SecurID code.
+    Rsa,
+    /// A Keeper Push to the owner's other devices, approved out of band.
+    KeeperPush,
+    /// A WebAuthn security key (offered, never accepted: the sandbox checks no assertions).
+    Webauthn,
 }
 
-/// One role enforcement's value, as `login/account_summary` carries it by type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum EnforcementValue {
-    /// `enforcements.booleans`.
-    Boolean(bool),
-    /// `enforcements.longs`.
-    Long(i64),
-    /// `enforcements.strings`.
-    Text(String),
-}
-
-impl EnforcementValue {
-    /// Reads `true`/`false`, a whole number, or else text (`sandbox add-user --enforcement K=V`).
-    pub fn parse(text: &str) -> EnforcementValue {
-        match text.trim() {
-            "true" => EnforcementValue::Boolean(true),
-            "false" => EnforcementValue::Boolean(false),
-            t => t
-                .parse::<i64>()
-                .map(EnforcementValue::Long)
-                .unwrap_or_else(|_| EnforcementValue::Text(t.to_owned())),
-        }
+impl TwoFactorMethod {
+    /// Whether the method takes a typed code the sandbox keeps (`two_factor_code`).
+    pub fn has_fixed_code(self) -> bool {
+        matches!(
+            self,
+            TwoFactorMethod::Sms | TwoFactorMethod::Duo | TwoFactorMethod::Rsa
+        )
     }
-}
-
-impl NewUser {
-    /// A password-only account.
-    pub fn new(email: impl Into<String>, password: impl Into<String>) -> Self {
-        NewUser {
-            email: email.into(),
-            password: Zeroizing::new(password.into()),
-            totp_secret: None,
-            device_approval: None,
-            sso_master_password: false,
-            region_redirect: None,
-            locked: false,
-            enforcements: BTreeMap::new(),
-        }
-    }
-}
-
-impl std::fmt::Debug for NewUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewUser")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .field(
-                "totp_secret",
-                &self.totp_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .field("device_approval", &self.device_approval)
-            .field("sso_master_password", &self.sso_master_password)
-            .field("region_redirect", &self.region_redirect)
-            .field("locked", &self.locked)
-            .finish()
-    }
-}
-
-/// Why an account could not be added.
-#[derive(Debug, thiserror::Error)]
-pub enum AddUserError {
-    /// The e-mail is empty or not an address.
-    #[error("{0:?} is not an e-mail address")]
-    InvalidEmail(String),
-    /// The password is empty.
-    #[error("the password is empty")]
-    EmptyPassword,
-    /// The TOTP secret is not base32.
-    #[error(transparent)]
-    TotpSecret(#[from] Base32Error),
-    /// The home host is not `HOST[:PORT]`.
-    #[error("region_redirect {0:?} is not HOST[:PORT]")]
-    InvalidRegion(String),
-    /// An account with this e-mail exists.
-    #[error("an account {0} already exists")]
-    Exists(String),
-    /// Key generation failed.
-    #[error(transparent)]
-    Create(#[from] StateError),
 }
 
 /// The login requirements of one account and the device memory they need (persisted).
@@ -158,9 +72,27 @@ pub struct AccountPolicy {
     /// Device approval for devices not yet approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_approval: Option<ApprovalChannel>,
+    /// Second factors besides the authenticator (SMS, Duo, RSA, Keeper Push, security key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub two_factor: Vec<TwoFactorMethod>,
+    /// The code SMS, Duo and RSA accept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub two_factor_code: Option<String>,
+    /// Backup codes not used yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backup_codes: Vec<String>,
+    /// The last second-factor answer (`2fa_validate`) and the pushes asked for, for tests.
+    #[serde(default, skip_serializing_if = "TwoFactorLog::is_empty")]
+    pub two_factor_log: TwoFactorLog,
     /// SSO account with a master password: NORMAL logins are sent to SSO.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternate: Option<AlternatePassword>,
+    /// Cloud SSO account: logins go through the identity provider (`/__sandbox/sso-login`).
+    #[serde(default)]
+    pub cloud_sso: bool,
+    /// Every login ends in LICENSE_EXPIRED.
+    #[serde(default)]
+    pub license_expired: bool,
     /// Home host (`host[:port]`, lower case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -200,6 +132,43 @@ impl AccountPolicy {
                 self.enforcements.get(key),
                 Some(EnforcementValue::Boolean(true))
             )
+    }
+}
+
+/// What the clients sent on the second-factor endpoints, as the admin route shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorLog {
+    /// `TwoFactorPushType` names of `2fa_send_push` requests (newest last, at most 16).
+    #[serde(default)]
+    pub pushes: Vec<String>,
+    /// The last accepted `2fa_validate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_answer: Option<TwoFactorAnswer>,
+}
+
+/// One accepted `2fa_validate`: what the client said, not the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorAnswer {
+    /// `TwoFactorValueType` number.
+    pub value_type: i32,
+    /// `channel_uid`, base64url (empty when the client sent none).
+    pub channel_uid: String,
+    /// `expireIn` as requested (`TwoFactorExpiration` number), before the channel's cap.
+    pub expire_in: i32,
+}
+
+impl TwoFactorLog {
+    /// Nothing was sent yet.
+    pub fn is_empty(&self) -> bool {
+        self.pushes.is_empty() && self.last_answer.is_none()
+    }
+
+    /// Notes a push request.
+    pub fn push(&mut self, name: &str) {
+        if self.pushes.len() >= 16 {
+            self.pushes.remove(0);
+        }
+        self.pushes.push(name.to_owned());
     }
 }
 
@@ -380,147 +349,10 @@ impl AccountPolicy {
     }
 }
 
-/// Checks `user` and creates its account with fresh keys (slow: RSA key generation).
-pub fn create_account(user: &NewUser) -> Result<Account, AddUserError> {
-    let email = user.email.trim().to_ascii_lowercase();
-    if email.is_empty()
-        || !email.contains('@')
-        || email.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(AddUserError::InvalidEmail(user.email.clone()));
-    }
-    if user.password.is_empty() {
-        return Err(AddUserError::EmptyPassword);
-    }
-    let totp_secret = user
-        .totp_secret
-        .as_deref()
-        .map(|s| base32_decode(s).map(TotpSecret))
-        .transpose()?;
-    let region = user
-        .region_redirect
-        .as_deref()
-        .map(|r| normalize_host(r).ok_or_else(|| AddUserError::InvalidRegion(r.to_owned())))
-        .transpose()?;
-    let mut account = Account::create(&email, &user.password)?;
-    let alternate = if user.sso_master_password {
-        let data_key = AesKey::from_slice(&account.data_key).map_err(StateError::from)?;
-        Some(AlternatePassword::create(
-            &user.password,
-            &data_key,
-            account.auth_iterations,
-        ))
-    } else {
-        None
-    };
-    account.policy = AccountPolicy {
-        totp_secret,
-        device_approval: user.device_approval,
-        alternate,
-        region,
-        locked: user.locked,
-        enforcements: user
-            .enforcements
-            .iter()
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.clone()))
-            .collect(),
-        ..AccountPolicy::default()
-    };
-    Ok(account)
-}
-
-/// Adds a created account unless its e-mail is taken.
-pub fn insert_account(state: &mut State, account: Account) -> Result<(), AddUserError> {
-    if state.account_index(&account.username).is_some() {
-        return Err(AddUserError::Exists(account.username));
-    }
-    state.accounts.push(account);
-    Ok(())
-}
-
-/// Lower-cases `HOST[:PORT]` and checks its shape; `None` if it is not one.
-pub fn normalize_host(text: &str) -> Option<String> {
-    let text = text.trim().to_ascii_lowercase();
-    let (host, port) = match text.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => (host, Some(port)),
-        Some(_) => return None,
-        None => (text.as_str(), None),
-    };
-    let host_ok = !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
-    (host_ok && port_ok).then_some(text)
-}
-
-/// True when a request addressed to `request_host` (a Host header) reached `home`
-/// (`host[:port]`); without a port in `home` only the host names are compared.
-pub fn same_host(request_host: &str, home: &str) -> bool {
-    let request = request_host.trim().to_ascii_lowercase();
-    if home.contains(':') {
-        return request == home;
-    }
-    let name = request
-        .rsplit_once(':')
-        .map_or(request.as_str(), |(h, _)| h);
-    name == home
-}
-
-mod optional_secret {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use zeroize::Zeroizing;
-
-    pub fn serialize<S: Serializer>(
-        text: &Option<Zeroizing<String>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match text {
-            Some(text) => s.serialize_str(text),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Zeroizing<String>>, D::Error> {
-        Ok(Option::<String>::deserialize(d)?.map(Zeroizing::new))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::keeper::crypto::aes_gcm_decrypt;
-
-    #[test]
-    fn admin_json_with_every_option_parses_and_unknown_keys_are_refused() {
-        let user: NewUser = serde_json::from_str(
-            r#"{"email":"a@example.com","password":"pw","totp_secret":"JBSWY3DPEHPK3PXP",
-                "device_approval":"push","sso_master_password":true,
-                "region_redirect":"localhost:8443","locked":false}"#,
-        )
-        .unwrap();
-        assert_eq!(user.device_approval, Some(ApprovalChannel::Push));
-        assert!(user.sso_master_password);
-        assert!(serde_json::from_str::<NewUser>(
-            r#"{"email":"a@example.com","password":"pw","totp":"x"}"#
-        )
-        .is_err());
-    }
-
-    #[test]
-    fn debug_of_a_new_user_hides_the_password_and_totp_secret() {
-        let mut user = NewUser::new("a@example.com", "hunter2-secret");
-        user.totp_secret = Some(Zeroizing::new("JBSWY3DPEHPK3PXP".into()));
-        let debug = format!("{user:?}");
-        assert!(!debug.contains("hunter2-secret") && !debug.contains("JBSWY3DPEHPK3PXP"));
-    }
 
     #[test]
     fn alternate_password_wraps_the_data_key_under_keyhash_v2() {
@@ -533,25 +365,6 @@ mod tests {
             alternate.auth_hash,
             auth_hash_v1("pw", &alternate.salt, 1000).to_vec()
         );
-    }
-
-    #[test]
-    fn hosts_are_checked_and_compared_with_or_without_a_port() {
-        assert_eq!(
-            normalize_host("LocalHost:8443").as_deref(),
-            Some("localhost:8443")
-        );
-        assert_eq!(
-            normalize_host("keepersecurity.eu").as_deref(),
-            Some("keepersecurity.eu")
-        );
-        for bad in ["", "a b", "host:0", "host:x", "a:1:2", "https://x"] {
-            assert_eq!(normalize_host(bad), None, "{bad}");
-        }
-        assert!(same_host("localhost:8443", "localhost:8443"));
-        assert!(!same_host("127.0.0.1:8443", "localhost:8443"));
-        assert!(same_host("LOCALHOST:1", "localhost"));
-        assert!(!same_host("127.0.0.1:1", "localhost"));
     }
 
     #[test]

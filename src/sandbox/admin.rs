@@ -7,6 +7,9 @@
 //! GET  /__sandbox/device-approvals?email=E                     → {"pending":[{device_token,email_code,...}]}
 //! POST /__sandbox/approve-device     {"email"}                 → {"approved":[...]}
 //! POST /__sandbox/expire-sessions    {"email"?}                → {"expired":N}
+//! GET  /__sandbox/two-factor?email=E                           → {"code","backup_codes","pushes",...}
+//! POST /__sandbox/approve-push       {"email"}                 → {"approved":N} (Duo / Keeper Push)
+//! POST /__sandbox/sso-login          {"url"}                   → {"email","token"} (Cloud SSO)
 //! GET  /__sandbox/stats                                        → {"total":N,"requests":{"vault/sync_down":n,…}}
 //! DELETE /__sandbox/stats                                      → 204 (counts reset)
 //! ```
@@ -21,8 +24,9 @@ use serde_json::json;
 
 use crate::keeper::crypto::b64url_encode;
 
-use super::account_policy::{create_account, insert_account, AddUserError, NewUser};
+use super::account_policy::{TwoFactorAnswer, TwoFactorMethod};
 use super::context::{ApiError, Shared};
+use super::new_user::{create_account, insert_account, AddUserError, NewUser};
 use super::state::{now_ms, State};
 
 /// A device waiting for approval, as the admin routes and `sandbox approve-device` show it.
@@ -54,6 +58,28 @@ impl std::fmt::Debug for PendingApproval {
             .field("push_requested", &self.push_requested)
             .finish_non_exhaustive()
     }
+}
+
+/// An account's second factor as `GET /__sandbox/two-factor` shows it: the code an SMS, Duo or
+/// RSA prompt accepts, unused backup codes, and what the clients sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    /// The account.
+    pub email: String,
+    /// Its second factors (`totp`, `sms`, `duo`, `rsa`, `keeper-push`, `webauthn`).
+    pub methods: Vec<TwoFactorMethod>,
+    /// The code SMS, Duo and RSA accept.
+    pub code: Option<String>,
+    /// Backup codes not used yet.
+    pub backup_codes: Vec<String>,
+    /// Push types asked for by `2fa_send_push` (`sms`, `duo_push`, `keeper`, …), newest last.
+    pub pushes: Vec<String>,
+    /// Logins waiting for a Duo or Keeper Push approval (`approve-push`).
+    pub pushes_waiting: usize,
+    /// The last accepted `2fa_validate`: value type, channel, requested `expireIn`.
+    pub last_answer: Option<TwoFactorAnswer>,
+    /// Devices whose second factor is remembered: device token (base64url) and until when (ms).
+    pub remembered: Vec<(String, i64)>,
 }
 
 /// Why an admin operation on the state failed.
@@ -132,6 +158,29 @@ pub fn expire_sessions(state: &mut State, email: Option<&str>) -> Result<usize, 
     Ok(expired)
 }
 
+/// The second factor of `email` (offline: no push can be waiting in a stopped sandbox).
+pub fn two_factor_status(state: &State, email: &str) -> Result<TwoFactorStatus, AdminError> {
+    let index = state
+        .account_index(email)
+        .ok_or_else(|| AdminError::UnknownAccount(email.trim().to_ascii_lowercase()))?;
+    let account = &state.accounts[index];
+    let policy = &account.policy;
+    Ok(TwoFactorStatus {
+        email: account.username.clone(),
+        methods: super::two_factor::methods(account),
+        code: policy.two_factor_code.clone(),
+        backup_codes: policy.backup_codes.clone(),
+        pushes: policy.two_factor_log.pushes.clone(),
+        pushes_waiting: 0,
+        last_answer: policy.two_factor_log.last_answer.clone(),
+        remembered: policy
+            .remembered_devices
+            .iter()
+            .map(|r| (b64url_encode(&r.device_token), r.until_ms))
+            .collect(),
+    })
+}
+
 fn selected(state: &State, email: Option<&str>) -> Result<Vec<usize>, AdminError> {
     match email {
         Some(email) => state
@@ -180,18 +229,53 @@ pub async fn handle(
             }
             Err(error) => Err(error),
         },
+        ("two-factor", &Method::GET) => {
+            let email = query_value(uri, "email").unwrap_or_default();
+            let status = two_factor_status(&shared.read(), &email);
+            status
+                .map(|mut status| {
+                    if let Some(index) = shared.read().account_index(&email) {
+                        status.pushes_waiting = super::two_factor::pushes_waiting(shared, index);
+                    }
+                    axum::Json(status).into_response()
+                })
+                .map_err(ApiError::from)
+        }
+        ("approve-push", &Method::POST) => match read_json::<EmailBody>(body).await {
+            Ok(EmailBody { email: Some(email) }) => {
+                let index = shared.read().account_index(&email);
+                index
+                    .map(|index| super::two_factor::approve_pushes(shared, index))
+                    .map(|n| axum::Json(json!({ "approved": n })).into_response())
+                    .ok_or_else(|| {
+                        ApiError::from(AdminError::UnknownAccount(
+                            email.trim().to_ascii_lowercase(),
+                        ))
+                    })
+            }
+            Ok(_) => Err(ApiError::bad_request("approve-push needs {\"email\"}")),
+            Err(error) => Err(error),
+        },
+        ("sso-login", &Method::POST) => match read_json::<UrlBody>(body).await {
+            Ok(UrlBody { url }) => super::sso::sign_in(shared, &url).map(|(email, token)| {
+                axum::Json(json!({ "email": email, "token": token })).into_response()
+            }),
+            Err(error) => Err(error),
+        },
         ("stats", &Method::GET) => Ok(axum::Json(shared.stats().clone()).into_response()),
         ("stats", &Method::DELETE) => {
             *shared.stats() = Default::default();
             Ok(StatusCode::NO_CONTENT.into_response())
         }
-        ("users" | "device-approvals" | "approve-device" | "expire-sessions" | "stats", _) => {
-            Err(ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "bad_request",
-                format!("/__sandbox/{route} does not take {method}"),
-            ))
-        }
+        (
+            "users" | "device-approvals" | "approve-device" | "expire-sessions" | "stats"
+            | "two-factor" | "approve-push" | "sso-login",
+            _,
+        ) => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "bad_request",
+            format!("/__sandbox/{route} does not take {method}"),
+        )),
         _ => return None,
     };
     Some(match response {
@@ -229,6 +313,12 @@ async fn add_user(shared: &Arc<Shared>, body: Body) -> Result<Response, ApiError
 struct EmailBody {
     #[serde(default)]
     email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UrlBody {
+    url: String,
 }
 
 async fn read_json<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiError> {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::account_policy::NewUser;
-use super::admin::PendingApproval;
+use super::admin::{PendingApproval, TwoFactorStatus};
+use super::new_user::NewUser;
 use super::stats::RequestStats;
 use super::Descriptor;
 
@@ -105,6 +105,38 @@ impl AdminClient {
         reply["expired"]
             .as_u64()
             .ok_or_else(|| AdminClientError::BadReply("no `expired` count".to_owned()))
+    }
+
+    /// `GET /__sandbox/two-factor`: the code SMS, Duo and RSA accept, backup codes, pushes sent.
+    pub async fn two_factor(&self, email: &str) -> Result<TwoFactorStatus, AdminClientError> {
+        let route = format!("two-factor?email={}", query_escape(email));
+        let reply = self.call(reqwest::Method::GET, &route, None).await?;
+        serde_json::from_value(reply)
+            .map_err(|e| AdminClientError::BadReply(format!("two-factor: {e}")))
+    }
+
+    /// `POST /__sandbox/approve-push`: approves the Duo / Keeper pushes logins of `email` wait for.
+    pub async fn approve_push(&self, email: &str) -> Result<u64, AdminClientError> {
+        let body = json!({ "email": email });
+        let reply = self
+            .call(reqwest::Method::POST, "approve-push", Some(body))
+            .await?;
+        reply["approved"]
+            .as_u64()
+            .ok_or_else(|| AdminClientError::BadReply("no `approved` count".to_owned()))
+    }
+
+    /// `POST /__sandbox/sso-login`: signs in at the identity provider with the URL a Cloud SSO
+    /// login shows (with its `payload=`) and returns the login token SSO Connect would show.
+    pub async fn sso_token(&self, url: &str) -> Result<String, AdminClientError> {
+        let body = json!({ "url": url });
+        let reply = self
+            .call(reqwest::Method::POST, "sso-login", Some(body))
+            .await?;
+        reply["token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| AdminClientError::BadReply("no `token`".to_owned()))
     }
 
     /// `GET /__sandbox/stats`: Keeper API requests served, by endpoint.

@@ -12,15 +12,16 @@ use crate::keeper::proto::account_summary::{
 };
 use crate::keeper::proto::authentication::{
     Device as DeviceMessage, DeviceRegistrationRequest, DeviceStatus, EncryptedDataKeyType,
-    LoginResponse, LoginState, LoginType, PasswordMethod, RegisterDeviceDataKeyRequest,
-    SessionTokenType, StartLoginRequest, UserSettingRequest, ValidateAuthHashRequest,
+    LoginMethod, LoginResponse, LoginState, LoginType, PasswordMethod,
+    RegisterDeviceDataKeyRequest, SessionTokenType, StartLoginRequest, UserSettingRequest,
+    ValidateAuthHashRequest,
 };
 
-use super::account_policy::EnforcementValue;
 use super::context::{
     constant_time_eq, decode, ApiError, PendingLogin, Reply, Shared, SESSION_IDLE_MS,
 };
 use super::login_steps::{self, CloneGate, LoginProgress};
+use super::new_user::EnforcementValue;
 use super::state::{now_ms, Device, DeviceLink, Session, State};
 
 const MAX_SESSIONS_PER_ACCOUNT: usize = 256;
@@ -93,6 +94,19 @@ pub fn start_login(shared: &Arc<Shared>, host: &str, body: &[u8]) -> Result<Repl
     // A resume sends the login token and (Commander) the username too: the token wins.
     let resumed = (!request.encrypted_login_token.is_empty())
         .then(|| login_steps::pending_login(shared, &request.encrypted_login_token))
+        .transpose()?
+        .map(|mut p| {
+            // A Cloud SSO login token belongs to no device until one resumes with it.
+            if p.device_token.is_empty() {
+                if request.login_method != LoginMethod::AfterSso as i32 {
+                    return Err(ApiError::bad_request(
+                        "a login token from SSO resumes with loginMethod AFTER_SSO",
+                    ));
+                }
+                p.device_token = device.clone();
+            }
+            Ok(p)
+        })
         .transpose()?
         .filter(|p| p.device_token == device);
     if let Some(mut pending) = resumed {

@@ -11,16 +11,15 @@ use serde_json::json;
 use crate::keeper::proto::authentication::{
     DeviceStatus, DeviceVerificationRequest, DeviceVerificationResponse, EncryptedDataKeyType,
     LoginResponse, LoginState, RegisterDeviceInRegionRequest, Salt, TwoFactorChannelInfo,
-    TwoFactorChannelType, TwoFactorExpiration, TwoFactorPushType, TwoFactorSendPushRequest,
-    TwoFactorValidateRequest, TwoFactorValidateResponse, TwoFactorValueType,
     ValidateDeviceVerificationCodeRequest,
 };
 
-use super::account_policy::same_host;
 use super::context::{constant_time_eq, decode, ApiError, PendingLogin, Reply, Shared};
 use super::login::{device_not_registered, logged_in};
+use super::new_user::same_host;
 use super::state::{now_ms, Account};
-use super::totp;
+use super::two_factor;
+use crate::keeper::crypto::{ecies_encrypt, EcPublicKey};
 
 /// How long a login token stays usable between steps.
 pub const LOGIN_TOKEN_TTL_MS: i64 = 10 * 60 * 1000;
@@ -42,14 +41,21 @@ pub struct LoginProgress {
     pub two_factor_passed: bool,
     /// Wrong codes so far.
     pub failed_codes: u8,
+    /// The Cloud SSO sign-in passed (the login token came from `/__sandbox/sso-login`).
+    pub sso: bool,
+    /// A Duo or Keeper Push waits for `approve-push`, with the `expireIn` it was sent with.
+    pub push_waiting: Option<i32>,
 }
 
 /// The gate a login stands at.
 enum Gate {
     Locked,
+    LicenseExpired,
     Redirect(String),
     Sso,
     DeviceApproval,
+    /// An SSO login from a device that holds no data key yet.
+    DeviceDataKey,
     Password(Vec<Salt>),
     TwoFactor(Vec<TwoFactorChannelInfo>),
     LoggedIn(Vec<u8>, EncryptedDataKeyType),
@@ -92,9 +98,14 @@ pub fn advance(
 ) -> Result<Reply, ApiError> {
     let gate = {
         let mut state = shared.write();
+        let device_key = state
+            .devices
+            .iter()
+            .find(|d| d.token == pending.device_token)
+            .map(|d| d.public_key.clone());
         let account = &mut state.accounts[pending.account];
-        let gate = gate_of(account, &pending, host);
-        if matches!(gate, Gate::DeviceApproval) {
+        let gate = gate_of(account, &pending, host, device_key.as_deref())?;
+        if matches!(gate, Gate::DeviceApproval | Gate::DeviceDataKey) {
             account.policy.note_pending(&pending.device_token);
             shared.changed();
         }
@@ -111,6 +122,13 @@ pub fn advance(
             state_only(
                 LoginState::AccountLocked,
                 "This account is locked; contact your Keeper administrator",
+            )
+        }
+        Gate::LicenseExpired => {
+            shared.logins().remove(&login_token);
+            state_only(
+                LoginState::LicenseExpired,
+                "The license of this account has expired",
             )
         }
         Gate::Redirect(home) => {
@@ -138,7 +156,7 @@ pub fn advance(
         }
         waiting => {
             let username = shared.read().accounts[pending.account].username.clone();
-            let sso_url = format!("https://{host}/api/rest/sso/saml/login/sandbox");
+            let sso_url = super::sso::sso_url(host);
             remember_login(shared, login_token.clone(), pending)?;
             let base = LoginResponse {
                 encrypted_login_token: login_token,
@@ -153,6 +171,10 @@ pub fn advance(
                 },
                 Gate::DeviceApproval => LoginResponse {
                     login_state: LoginState::DeviceApprovalRequired as i32,
+                    ..base
+                },
+                Gate::DeviceDataKey => LoginResponse {
+                    login_state: LoginState::RequiresDeviceEncryptedDataKey as i32,
                     ..base
                 },
                 Gate::Password(salt) => LoginResponse {
@@ -172,21 +194,45 @@ pub fn advance(
     Ok(Reply::message(&response))
 }
 
-fn gate_of(account: &Account, pending: &PendingLogin, host: &str) -> Gate {
+fn gate_of(
+    account: &Account,
+    pending: &PendingLogin,
+    host: &str,
+    device_key: Option<&[u8]>,
+) -> Result<Gate, ApiError> {
     let policy = &account.policy;
     let device = &pending.device_token;
     let progress = &pending.progress;
     if policy.locked {
-        return Gate::Locked;
+        return Ok(Gate::Locked);
+    }
+    if policy.license_expired {
+        return Ok(Gate::LicenseExpired);
     }
     if let Some(home) = policy.region.as_deref().filter(|h| !same_host(host, h)) {
-        return Gate::Redirect(home.to_owned());
+        return Ok(Gate::Redirect(home.to_owned()));
     }
-    if policy.alternate.is_some() && !progress.alternate {
-        return Gate::Sso;
+    let sso_account = policy.alternate.is_some() || policy.cloud_sso;
+    if sso_account && !progress.alternate && !progress.sso {
+        return Ok(Gate::Sso);
     }
     if !policy.device_approved(device) {
-        return Gate::DeviceApproval;
+        return Ok(if progress.sso {
+            Gate::DeviceDataKey
+        } else {
+            Gate::DeviceApproval
+        });
+    }
+    if progress.sso {
+        // The identity provider vouched for the user: the data key goes to the device
+        // (BY_DEVICE_PUBLIC_KEY, protocol notes §4.10), the password and 2FA gates are the IdP's.
+        let key = device_key
+            .and_then(|k| EcPublicKey::from_uncompressed(k).ok())
+            .ok_or_else(|| ApiError::internal("the device has no usable public key"))?;
+        return Ok(Gate::LoggedIn(
+            ecies_encrypt(&key, &account.data_key),
+            EncryptedDataKeyType::ByDevicePublicKey,
+        ));
     }
     let alternate = policy.alternate.as_ref().filter(|_| progress.alternate);
     if !progress.password_verified {
@@ -199,21 +245,15 @@ fn gate_of(account: &Account, pending: &PendingLogin, host: &str) -> Gate {
                 account,
             ),
         };
-        return Gate::Password(vec![salt]);
+        return Ok(Gate::Password(vec![salt]));
     }
-    let needs_code = policy.totp_secret.is_some()
+    let needs_code = two_factor::required(account)
         && !progress.two_factor_passed
         && !policy.two_factor_remembered(device, now_ms());
     if needs_code {
-        return Gate::TwoFactor(vec![TwoFactorChannelInfo {
-            channel_type: TwoFactorChannelType::TwoFaCtTotp as i32,
-            channel_uid: account.account_uid.as_bytes().to_vec(),
-            channel_name: "Authenticator App".to_owned(),
-            max_expiration: TwoFactorExpiration::TwoFaExpNever as i32,
-            ..TwoFactorChannelInfo::default()
-        }]);
+        return Ok(Gate::TwoFactor(two_factor::channels(account)));
     }
-    match alternate {
+    Ok(match alternate {
         Some(alt) => Gate::LoggedIn(
             alt.encrypted_data_key.clone(),
             EncryptedDataKeyType::ByAlternate,
@@ -222,7 +262,7 @@ fn gate_of(account: &Account, pending: &PendingLogin, host: &str) -> Gate {
             account.encryption_params.clone(),
             EncryptedDataKeyType::ByPassword,
         ),
-    }
+    })
 }
 
 fn salt(name: &str, salt: &[u8], iterations: u32, account: &Account) -> Salt {
@@ -339,7 +379,7 @@ pub fn request_device_verification(shared: &Arc<Shared>, body: &[u8]) -> Result<
         }
         let code = pending.email_code.clone().unwrap_or_default();
         shared.changed();
-        // The sandbox's stand-in for the e-mail: the one secret it logs, on purpose.
+        // The sandbox's stand-in for the e-mail: logged on purpose, like the text-message code.
         tracing::info!(email = %username, code = %code, "sandbox e-mail: device approval code");
         DeviceStatus::DeviceNeedsApproval
     };
@@ -402,93 +442,30 @@ pub fn validate_device_verification_code(
     Ok(Reply::Empty)
 }
 
-/// `authentication/2fa_send_push`: a Keeper Push asking the owner to approve this device, or
-/// (push type NONE) the account's own second factor, which for an authenticator sends nothing.
-pub fn send_push(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
-    let request: TwoFactorSendPushRequest = decode(body, "TwoFactorSendPushRequest")?;
-    let pending = pending_login(shared, &request.encrypted_login_token)?;
+/// `authentication/request_device_admin_approval`: an SSO device asks the enterprise
+/// administrator for its data key; `POST /__sandbox/approve-device` is that administrator.
+pub fn request_device_admin_approval(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
+    let request: DeviceVerificationRequest = decode(body, "DeviceVerificationRequest")?;
     let mut state = shared.write();
-    let account = &mut state.accounts[pending.account];
-    match TwoFactorPushType::try_from(request.push_type) {
-        Ok(TwoFactorPushType::TwoFaPushKeeper)
-            if !account.policy.device_approved(&pending.device_token) =>
-        {
-            account
-                .policy
-                .note_pending(&pending.device_token)
-                .push_requested = true;
-            shared.changed();
-            tracing::info!(
-                email = %account.username,
-                "sandbox Keeper Push: device approval requested (POST /__sandbox/approve-device)"
-            );
-            Ok(Reply::Empty)
-        }
-        Ok(TwoFactorPushType::TwoFaPushNone) if account.policy.totp_secret.is_some() => {
-            Ok(Reply::Empty)
-        }
-        _ => Err(ApiError::bad_request(format!(
-            "push type {} is not available for this account",
-            request.push_type
-        ))),
-    }
-}
-
-/// `authentication/2fa_validate`: checks a TOTP code; at the device-approval gate it approves
-/// the device, after the password it passes the second factor. Answers a new login token.
-pub fn validate_two_factor(shared: &Arc<Shared>, body: &[u8]) -> Result<Reply, ApiError> {
-    let request: TwoFactorValidateRequest = decode(body, "TwoFactorValidateRequest")?;
-    let mut pending = pending_login(shared, &request.encrypted_login_token)?;
-    let value_type = TwoFactorValueType::try_from(request.value_type);
-    if !matches!(
-        value_type,
-        Ok(TwoFactorValueType::TwoFaCodeTotp | TwoFactorValueType::TwoFaCodeNone)
-    ) {
-        return Err(ApiError::bad_request(format!(
-            "value type {} is not a second factor of this account",
-            request.value_type
-        )));
-    }
-    let secret = shared.read().accounts[pending.account]
-        .policy
-        .totp_secret
-        .clone()
-        .ok_or_else(|| {
-            ApiError::bad_request("two-factor authentication is not enabled for this account")
-        })?;
-    if !totp::verify(&secret.0, &request.value, totp::unix_now()) {
-        pending.progress.failed_codes = pending.progress.failed_codes.saturating_add(1);
-        if pending.progress.failed_codes >= MAX_CODE_ATTEMPTS {
-            shared.logins().remove(&request.encrypted_login_token);
-            return Err(login_token_expired());
-        }
-        shared
-            .logins()
-            .insert(request.encrypted_login_token.clone(), pending);
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_totp",
-            "The two-factor code is invalid",
-        ));
-    }
-    {
-        let mut state = shared.write();
-        let policy = &mut state.accounts[pending.account].policy;
-        if !policy.device_approved(&pending.device_token) {
-            policy.approve(&pending.device_token);
-        }
-        if let Some(until) = remember_until(request.expire_in) {
-            policy.remember_two_factor(&pending.device_token, until);
-        }
+    let index = account_of(&state, &request.username)?;
+    let policy = &mut state.accounts[index].policy;
+    let status = if policy.device_approved(&request.encrypted_device_token) {
+        DeviceStatus::DeviceOk
+    } else {
+        policy.note_pending(&request.encrypted_device_token);
         shared.changed();
-    }
-    pending.progress.two_factor_passed = true;
-    pending.progress.failed_codes = 0;
-    let token = crate::keeper::crypto::random_bytes(32);
-    shared.logins().remove(&request.encrypted_login_token);
-    remember_login(shared, token.clone(), pending)?;
-    Ok(Reply::message(&TwoFactorValidateResponse {
-        encrypted_login_token: token,
+        tracing::info!(
+            email = %request.username,
+            "sandbox admin approval requested (POST /__sandbox/approve-device)"
+        );
+        DeviceStatus::DeviceNeedsApproval
+    };
+    Ok(Reply::message(&DeviceVerificationResponse {
+        encrypted_device_token: request.encrypted_device_token,
+        username: request.username,
+        message_session_uid: request.message_session_uid,
+        client_version: request.client_version,
+        device_status: status as i32,
     }))
 }
 
@@ -520,21 +497,6 @@ pub fn register_device_in_region(
     Ok(Reply::Empty)
 }
 
-/// Until when `expireIn` remembers the second factor; `None` = ask at every login.
-fn remember_until(expire_in: i32) -> Option<i64> {
-    const MINUTE: i64 = 60 * 1000;
-    const HOUR: i64 = 60 * MINUTE;
-    let span = match TwoFactorExpiration::try_from(expire_in).ok()? {
-        TwoFactorExpiration::TwoFaExpImmediately => return None,
-        TwoFactorExpiration::TwoFaExp5Minutes => 5 * MINUTE,
-        TwoFactorExpiration::TwoFaExp12Hours => 12 * HOUR,
-        TwoFactorExpiration::TwoFaExp24Hours => 24 * HOUR,
-        TwoFactorExpiration::TwoFaExp30Days => 30 * 24 * HOUR,
-        TwoFactorExpiration::TwoFaExpNever => return Some(i64::MAX),
-    };
-    Some(now_ms().saturating_add(span))
-}
-
 fn account_of(state: &super::state::State, username: &str) -> Result<usize, ApiError> {
     state
         .account_index(username)
@@ -542,7 +504,7 @@ fn account_of(state: &super::state::State, username: &str) -> Result<usize, ApiE
 }
 
 /// A random six-digit code, the shape of Keeper's e-mailed device codes.
-fn six_digits() -> String {
+pub(super) fn six_digits() -> String {
     use rand::Rng;
     format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
 }
@@ -556,15 +518,6 @@ mod tests {
         assert_eq!(host_name("LocalHost:8443"), "localhost");
         assert_eq!(host_name("127.0.0.1"), "127.0.0.1");
         assert_eq!(host_name("[::1]:8443"), "::1");
-    }
-
-    #[test]
-    fn remember_durations_follow_keepers_expiration_enum() {
-        assert_eq!(remember_until(0), None);
-        assert_eq!(remember_until(5), Some(i64::MAX));
-        let thirty_days = remember_until(4).unwrap() - now_ms();
-        assert!((30 * 24 * 3600 * 1000 - 1000..=30 * 24 * 3600 * 1000).contains(&thirty_days));
-        assert_eq!(remember_until(42), None);
     }
 
     #[test]

@@ -9,21 +9,24 @@
 mod account_policy;
 mod admin;
 pub mod admin_client;
-mod context;
-mod envelope;
+pub(crate) mod context;
+pub(crate) mod envelope;
 pub mod faults;
 mod ksm;
 mod login;
 mod login_steps;
+mod new_user;
 mod pam;
 mod server;
-mod sm;
+pub(crate) mod sm;
+mod sso;
 mod state;
 mod stats;
 mod store;
 mod tls;
 pub mod totp;
 mod tracked;
+mod two_factor;
 mod vault;
 mod wire;
 
@@ -37,10 +40,11 @@ use tokio::task::JoinHandle;
 
 use crate::keeper::crypto::{b64url_encode, EcPrivateKey};
 
-pub use account_policy::{AddUserError, ApprovalChannel, EnforcementValue, NewUser};
-pub use admin::{AdminError, PendingApproval};
+pub use account_policy::{ApprovalChannel, TwoFactorAnswer, TwoFactorMethod};
+pub use admin::{AdminError, PendingApproval, TwoFactorStatus};
 pub use envelope::SERVER_KEY_ID;
 pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};
+pub use new_user::{AddUserError, EnforcementValue, NewUser};
 pub use stats::RequestStats;
 pub use store::PersistError;
 
@@ -267,8 +271,8 @@ pub fn add_user(state_dir: &Path, user: &NewUser) -> Result<(), SandboxError> {
         let email = user.email.trim().to_ascii_lowercase();
         return Err(AdminError::AddUser(AddUserError::Exists(email)).into());
     }
-    let account = account_policy::create_account(user).map_err(AdminError::from)?;
-    account_policy::insert_account(&mut state, account).map_err(AdminError::from)?;
+    let account = new_user::create_account(user).map_err(AdminError::from)?;
+    new_user::insert_account(&mut state, account).map_err(AdminError::from)?;
     store.write_changes(&mut state)?;
     Ok(())
 }
@@ -280,6 +284,12 @@ pub fn device_approvals(
 ) -> Result<Vec<PendingApproval>, SandboxError> {
     let (_store, state) = store::StateStore::open(state_dir)?;
     Ok(admin::pending_approvals(&state, Some(email))?)
+}
+
+/// The second factor of `email` (server stopped): its code, backup codes, what clients sent.
+pub fn two_factor_status(state_dir: &Path, email: &str) -> Result<TwoFactorStatus, SandboxError> {
+    let (_store, state) = store::StateStore::open(state_dir)?;
+    Ok(admin::two_factor_status(&state, email)?)
 }
 
 /// Approves every device of `email` waiting for approval (server stopped); returns them.

@@ -21,7 +21,7 @@ use tower::ServiceExt;
 use super::context::{ApiError, Reply, Shared};
 use super::envelope::{open_rest, RestRequest};
 use super::faults::{Fault, FaultPlan};
-use super::{admin, ksm, login, login_steps, pam, sm, vault};
+use super::{admin, ksm, login, login_steps, pam, sm, two_factor, vault};
 
 /// Largest request body accepted (a sync of thousands of records is a response, not a request).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -277,8 +277,11 @@ async fn dispatch(
         "authentication/validate_device_verification_code" => {
             login_steps::validate_device_verification_code(shared, body)
         }
-        "authentication/2fa_send_push" => login_steps::send_push(shared, body),
-        "authentication/2fa_validate" => login_steps::validate_two_factor(shared, body),
+        "authentication/request_device_admin_approval" => {
+            login_steps::request_device_admin_approval(shared, body)
+        }
+        "authentication/2fa_send_push" => two_factor::send_push(shared, body),
+        "authentication/2fa_validate" => two_factor::validate(shared, body),
         "authentication/register_encrypted_data_key_for_device" => {
             login::register_data_key_for_device(shared, session(shared, request)?, body)
         }

@@ -86,6 +86,37 @@ fn parse<T: DeserializeOwned>(json: Value) -> Result<T, ApiError> {
     serde_json::from_value(json).map_err(|e| ApiError::bad_request(format!("invalid payload: {e}")))
 }
 
+/// Reads `clientId` and the optional `publicKey` (both std b64) from a request body.
+fn client_keys(json: &Value) -> Result<(Vec<u8>, Option<Vec<u8>>), ApiError> {
+    let client_id = json["clientId"]
+        .as_str()
+        .and_then(|text| b64_std_decode(text).ok())
+        .ok_or_else(|| ApiError::bad_request("clientId is missing or not base64"))?;
+    let offered_key = match json["publicKey"].as_str().filter(|t| !t.is_empty()) {
+        Some(text) => Some(
+            b64_std_decode(text).map_err(|_| ApiError::bad_request("publicKey is not base64"))?,
+        ),
+        None => None,
+    };
+    Ok((client_id, offered_key))
+}
+
+/// Decodes an `sm/v1` JSON body as [`handle`] does, without touching any state: the client keys,
+/// the endpoint's payload and its fields. For the fuzz targets (`crate::fuzzing`).
+pub(crate) fn decode_body(endpoint: &str, payload: &[u8]) -> Result<(), ApiError> {
+    let json: Value = serde_json::from_slice(payload)
+        .map_err(|_| ApiError::bad_request("payload is not JSON"))?;
+    client_keys(&json)?;
+    match endpoint {
+        "get_secret" => parse::<GetPayload>(json).map(drop),
+        "create_secret" => parse::<CreatePayload>(json).and_then(|p| NewRecord::read(&p).map(drop)),
+        "update_secret" => {
+            parse::<UpdatePayload>(json).and_then(|p| RecordUpdate::read(&p).map(drop))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The authenticated client behind a request.
 struct Caller {
     account: usize,
@@ -101,16 +132,7 @@ fn authenticate(
     peer_ip: Option<IpAddr>,
     verify: impl Fn(&[u8]) -> Result<(), ApiError>,
 ) -> Result<Caller, ApiError> {
-    let client_id = json["clientId"]
-        .as_str()
-        .and_then(|text| b64_std_decode(text).ok())
-        .ok_or_else(|| ApiError::bad_request("clientId is missing or not base64"))?;
-    let offered_key = match json["publicKey"].as_str().filter(|t| !t.is_empty()) {
-        Some(text) => Some(
-            b64_std_decode(text).map_err(|_| ApiError::bad_request("publicKey is not base64"))?,
-        ),
-        None => None,
-    };
+    let (client_id, offered_key) = client_keys(json)?;
     let now = now_ms();
     let ip = peer_ip.map(|ip| ip.to_string()).unwrap_or_default();
     let mut state = shared.write();
@@ -346,31 +368,75 @@ fn std_bytes(text: &str, what: &str) -> Result<Vec<u8>, ApiError> {
     b64_std_decode(text).map_err(|_| ApiError::bad_request(format!("{what} is not base64")))
 }
 
+/// The decoded fields of a `create_secret` body.
+struct NewRecord {
+    record_uid: Uid,
+    folder_uid: Uid,
+    owner_key: Vec<u8>,
+    folder_key: Vec<u8>,
+    data: Vec<u8>,
+}
+
+impl NewRecord {
+    fn read(payload: &CreatePayload) -> Result<NewRecord, ApiError> {
+        let record_uid: Uid = payload
+            .record_uid
+            .parse()
+            .map_err(|_| ApiError::bad_request("recordUid is not a UID"))?;
+        let folder_uid: Uid = payload
+            .folder_uid
+            .parse()
+            .map_err(|_| ApiError::bad_request("folderUid is not a UID"))?;
+        if payload
+            .sub_folder_uid
+            .as_deref()
+            .is_some_and(|s| !s.is_empty())
+        {
+            return Err(ApiError::bad_request(
+                "sub-folders are not supported by the sandbox",
+            ));
+        }
+        Ok(NewRecord {
+            record_uid,
+            folder_uid,
+            owner_key: std_bytes(&payload.record_key, "recordKey")?,
+            folder_key: std_bytes(&payload.folder_key, "folderKey")?,
+            data: std_bytes(&payload.data, "data")?,
+        })
+    }
+}
+
+/// The decoded fields of an `update_secret` body.
+struct RecordUpdate {
+    record_uid: Uid,
+    data: Vec<u8>,
+}
+
+impl RecordUpdate {
+    fn read(payload: &UpdatePayload) -> Result<RecordUpdate, ApiError> {
+        let record_uid: Uid = payload
+            .record_uid
+            .parse()
+            .map_err(|_| ApiError::bad_request("recordUid is not a UID"))?;
+        Ok(RecordUpdate {
+            record_uid,
+            data: std_bytes(&payload.data, "data")?,
+        })
+    }
+}
+
 fn create_secret(
     shared: &Arc<Shared>,
     caller: &Caller,
     payload: CreatePayload,
 ) -> Result<Reply, ApiError> {
-    let record_uid: Uid = payload
-        .record_uid
-        .parse()
-        .map_err(|_| ApiError::bad_request("recordUid is not a UID"))?;
-    let folder_uid: Uid = payload
-        .folder_uid
-        .parse()
-        .map_err(|_| ApiError::bad_request("folderUid is not a UID"))?;
-    if payload
-        .sub_folder_uid
-        .as_deref()
-        .is_some_and(|s| !s.is_empty())
-    {
-        return Err(ApiError::bad_request(
-            "sub-folders are not supported by the sandbox",
-        ));
-    }
-    let owner_key = std_bytes(&payload.record_key, "recordKey")?;
-    let folder_key = std_bytes(&payload.folder_key, "folderKey")?;
-    let data = std_bytes(&payload.data, "data")?;
+    let NewRecord {
+        record_uid,
+        folder_uid,
+        owner_key,
+        folder_key,
+        data,
+    } = NewRecord::read(&payload)?;
     let mut state = shared.write();
     let account = &mut state.accounts[caller.account];
     let app = app_of(account, caller)?;
@@ -416,11 +482,7 @@ fn update_secret(
     caller: &Caller,
     payload: UpdatePayload,
 ) -> Result<Reply, ApiError> {
-    let record_uid: Uid = payload
-        .record_uid
-        .parse()
-        .map_err(|_| ApiError::bad_request("recordUid is not a UID"))?;
-    let data = std_bytes(&payload.data, "data")?;
+    let RecordUpdate { record_uid, data } = RecordUpdate::read(&payload)?;
     let mut state = shared.write();
     let account = &mut state.accounts[caller.account];
     let app = app_of(account, caller)?;

@@ -45,7 +45,7 @@ fn as_user(sandbox: &ServedSandbox, email: &str) -> Command {
 }
 
 /// A library session of `email`, to look at the vault the way a second client would.
-fn library_session(sandbox: &ServedSandbox, email: &str, password: &str) -> Session {
+pub(crate) fn library_session(sandbox: &ServedSandbox, email: &str, password: &str) -> Session {
     let d = &sandbox.descriptor;
     let point = b64url_decode(d["server_public_key"].as_str().unwrap()).unwrap();
     let mut options = TransportOptions::new(d["host"].as_str().unwrap().parse::<Server>().unwrap());
@@ -71,7 +71,7 @@ fn library_session(sandbox: &ServedSandbox, email: &str, password: &str) -> Sess
     }
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Runtime::new().unwrap().block_on(future)
 }
 
@@ -407,6 +407,83 @@ fn a_first_run_costs_at_most_11_requests_and_a_resumed_run_adding_a_gateway_at_m
     assert!(resumed.status.success(), "stderr: {}", stderr(&resumed));
     assert!(requests_of(&resumed) <= 6, "{}", stderr(&resumed));
     assert_eq!(json(&resumed)["application"]["action"], "reused");
+}
+
+/// `GET` (or `DELETE`, to reset) the sandbox's `/__sandbox/stats`.
+fn sandbox_stats(sandbox: &ServedSandbox, reset: bool) -> serde_json::Value {
+    let ca = sandbox.descriptor["ca_cert_pem"].as_str().unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let url = format!(
+        "{}/__sandbox/stats",
+        sandbox.descriptor["url"].as_str().unwrap()
+    );
+    let request = if reset {
+        client.delete(url)
+    } else {
+        client.get(url)
+    };
+    let response = request.send().unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().unwrap_or(serde_json::Value::Null)
+}
+
+#[test]
+fn the_sandbox_counts_what_a_first_and_a_resumed_run_cost_per_endpoint() {
+    let sandbox = ServedSandbox::start();
+    add_user(&sandbox, "counted@example.com", &[]);
+    let login = run({
+        let mut c = as_user(&sandbox, "counted@example.com");
+        c.arg("login");
+        c
+    });
+    assert!(login.status.success(), "stderr: {}", stderr(&login));
+
+    sandbox_stats(&sandbox, true);
+    let first = run({
+        let mut c = sandbox.command();
+        c.args(["--user", "counted@example.com"])
+            .args(new_args("F", "A", "edge-1", "linux"));
+        c
+    });
+    assert!(first.status.success(), "stderr: {}", stderr(&first));
+    let stats = sandbox_stats(&sandbox, false);
+    let count = |endpoint: &str| stats["requests"][endpoint].as_u64().unwrap_or(0);
+    // Resume, summary, sync; folder, app, the look for twins, share, client, the look again: 9
+    // (a fresh device adds register_device and validate_auth_hash).
+    assert_eq!(count("authentication/start_login"), 1, "{stats}");
+    assert_eq!(
+        count("vault/sync_down"),
+        2,
+        "one sync and one incremental look: {stats}"
+    );
+    assert_eq!(count("vault/app_client_add"), 1);
+    assert_eq!(
+        count("pam/get_controllers"),
+        0,
+        "no controller lookup: {stats}"
+    );
+    assert_eq!(count("setting/set_user_setting"), 0);
+    assert_eq!(stats["total"], 9, "{stats}");
+
+    sandbox_stats(&sandbox, true);
+    let resumed = run({
+        let mut c = sandbox.command();
+        c.args(["--user", "counted@example.com"])
+            .args(new_args("F", "A", "edge-2", "linux"));
+        c
+    });
+    assert!(resumed.status.success(), "stderr: {}", stderr(&resumed));
+    let stats = sandbox_stats(&sandbox, false);
+    assert!(stats["total"].as_u64().unwrap() <= 6, "{stats}");
+    assert_eq!(
+        stats["requests"]["pam/get_controllers"]
+            .as_u64()
+            .unwrap_or(0),
+        0
+    );
 }
 
 #[test]

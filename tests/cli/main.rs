@@ -1,6 +1,6 @@
 //! Tests that drive the real `gw-provision` binary (assert_cmd, pseudo-terminals): its
-//! commands, errors and exit codes, the login flows against a served sandbox or a scripted Keeper
-//! double, and `sandbox serve` as a process.
+//! commands, errors and exit codes, the login flows against a served sandbox, and `sandbox serve`
+//! as a process.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -15,12 +15,15 @@ mod cli_sandbox_demo;
 mod cli_token_file;
 mod cli_typos;
 mod cli_wizard;
+mod convergence;
 mod faults_retries;
+mod fleet;
 mod login_accounts;
-mod login_double;
+mod login_prompts;
 mod login_secrets;
 mod login_states;
 mod login_terminal;
 mod login_two_factor;
 mod sandbox_accounts_cli;
 mod sandbox_process;
+mod sandbox_two_factor_cli;

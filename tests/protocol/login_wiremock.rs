@@ -279,6 +279,52 @@ async fn region_redirect_moves_to_the_new_host_registers_in_region_and_retries_o
 }
 
 #[tokio::test]
+async fn a_region_redirect_drops_the_clone_code_and_logs_in_by_name_there() {
+    let home = FakeKeeper::start().await;
+    serve_account(&home, &Account::new()).await;
+    let first = FakeKeeper::start_with_key(home.key.clone()).await;
+    let home_host = home.server().host().to_owned();
+    first
+        .on("authentication/start_login", move |_| {
+            Reply::Error(400, serde_json::json!({"error": "region_redirect", "message": "moved", "region_host": home_host}))
+        })
+        .await;
+    serve_account(&first, &Account::new()).await;
+    let mut device = gw_provision::keeper::auth::register_device(&first.transport(), "test")
+        .await
+        .unwrap();
+    device.clone_code = Some(gw_provision::keeper::auth::CloneCode::new(
+        b"bound-to-the-first-region".to_vec(),
+    ));
+    device.username = Some(USERNAME.to_owned());
+
+    // Whatever the home region answers, what matters is what was asked of it.
+    let _ = resume_login(&first.transport(), device, &LoginOptions::default()).await;
+
+    let at_first = first
+        .calls()
+        .into_iter()
+        .find(|c| c.endpoint == "authentication/start_login")
+        .expect("start_login at the first host");
+    let sent = StartLoginRequest::decode(at_first.payload.as_slice()).unwrap();
+    assert!(
+        !sent.clone_code.is_empty(),
+        "the first try resumes by clone code"
+    );
+    let at_home = home
+        .calls()
+        .into_iter()
+        .find(|c| c.endpoint == "authentication/start_login")
+        .expect("start_login retried at home");
+    let retried = StartLoginRequest::decode(at_home.payload.as_slice()).unwrap();
+    assert!(
+        retried.clone_code.is_empty(),
+        "Commander drops the clone code after a redirect"
+    );
+    assert_eq!(retried.username, USERNAME);
+}
+
+#[tokio::test]
 async fn a_second_region_redirect_is_returned_as_an_outcome() {
     let fake = FakeKeeper::start().await;
     let own_host = fake.server().host().to_owned();

@@ -6,6 +6,7 @@ mod support;
 mod sandbox_accounts;
 mod sandbox_api;
 mod sandbox_faults;
+mod sandbox_logins;
 mod sandbox_provisioning;
 mod sandbox_roundtrip;
 mod sandbox_store;

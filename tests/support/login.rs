@@ -93,6 +93,37 @@ impl Admin {
         assert!(response.status().is_success(), "approve {email}");
     }
 
+    /// `GET /__sandbox/two-factor`: the SMS/Duo/RSA code, backup codes, pushes, last answer.
+    pub fn two_factor(&self, email: &str) -> Value {
+        self.client
+            .get(format!(
+                "{}/__sandbox/two-factor?email={}",
+                self.url,
+                query_escape(email)
+            ))
+            .send()
+            .expect("two-factor")
+            .json()
+            .expect("json")
+    }
+
+    /// Approves the Duo / Keeper pushes the logins of `email` wait for; returns how many.
+    pub fn approve_push(&self, email: &str) -> u64 {
+        let reply: Value = self
+            .post("approve-push", json!({ "email": email }))
+            .json()
+            .expect("json");
+        reply["approved"].as_u64().expect("approved count")
+    }
+
+    /// Signs in at the identity provider with a Cloud SSO login's URL; the token to paste.
+    pub fn sso_token(&self, url: &str) -> String {
+        let response = self.post("sso-login", json!({ "url": url }));
+        assert_eq!(response.status().as_u16(), 200, "sso-login {url}");
+        let reply: Value = response.json().expect("json");
+        reply["token"].as_str().expect("token").to_owned()
+    }
+
     /// Ends every session of `email` on the server.
     pub fn expire_sessions(&self, email: &str) {
         let response = self.post("expire-sessions", json!({ "email": email }));

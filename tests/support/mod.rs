@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod accounts;
-pub mod double;
 pub mod fake_keeper;
 pub mod interop;
 pub mod login;

@@ -6,11 +6,10 @@ use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::output::{rfc3339, Table};
 use crate::cli::wizard;
 use crate::cli::Ui;
-use crate::keeper::auth::policy::ALLOW_PAM_GATEWAY;
 use crate::keeper::pam::{self, Gateway};
 use crate::keeper::vault;
 use crate::provision::execute::remove_gateway;
-use crate::provision::plan::{ObservedGateway, PlanError};
+use crate::provision::plan::{require_gateway_management, ObservedGateway};
 use std::collections::HashMap;
 
 fn print_table(ui: Ui, table: &Table) {
@@ -72,14 +71,7 @@ pub async fn gateway_remove(
     }
     let connection = connect::connect(global, ui).await?;
     let session = &connection.session;
-    let policy = session.policy();
-    if !policy.allows(ALLOW_PAM_GATEWAY) {
-        return Err(PlanError::NotAllowed {
-            what: "Gateway management",
-            enforcement: ALLOW_PAM_GATEWAY,
-        }
-        .into());
-    }
+    require_gateway_management(&session.policy(), false)?;
     let gateways: Vec<Gateway> = pam::get_controllers(session)
         .await?
         .into_iter()
@@ -103,10 +95,7 @@ pub async fn gateway_remove(
                 "has never been initialized"
             }
         );
-        let confirmed = tokio::task::spawn_blocking(move || wizard::confirm_removal(&question))
-            .await
-            .map_err(|e| CliError::new(ExitStatus::Internal, format!("prompt: {e}")))??;
-        if !confirmed {
+        if !wizard::confirm_removal(question).await? {
             eprintln!("Nothing was removed.");
             return Ok(());
         }

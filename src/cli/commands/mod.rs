@@ -1,6 +1,7 @@
 //! One function per command; each returns `Ok` or a [`CliError`] carrying its exit code.
 
 mod account;
+mod apply;
 mod docs;
 pub(crate) mod lists;
 mod new;
@@ -15,6 +16,8 @@ pub async fn run(cli: Cli, ui: Ui) -> Result<(), CliError> {
     let global = cli.global;
     match cli.command {
         Command::New(args) => new::run(&global, ui, args).await,
+        Command::Apply(args) => apply::run(&global, ui, args).await,
+        Command::Plan(args) => apply::run(&global, ui, args.into()).await,
         Command::Login(args) => account::login(&global, ui, args).await,
         Command::Logout => account::logout(&global, ui).await,
         Command::Whoami => account::whoami(&global, ui).await,

@@ -9,8 +9,7 @@ use crate::cli::output;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
-use crate::keeper::auth::policy::{AccountPolicy, ALLOW_PAM_GATEWAY, ALLOW_SECRETS_MANAGER};
-use crate::provision::plan::{GatewayStep, ObservedGateway, PlanError};
+use crate::provision::plan::{require_gateway_management, GatewayStep, ObservedGateway};
 use crate::provision::TokenKeeper;
 use crate::provision::{self, KeepNothing, Name, Progress, ProvisionInputs, StepKind, TargetOs};
 use std::path::Path;
@@ -52,7 +51,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
     progress.abandon();
     // Say up front, before any question, what the account's role will not allow.
     if partial.existing != Some(true) {
-        preflight(&observation.observed().policy)?;
+        require_gateway_management(&observation.observed().policy, true)?;
     }
     if ui.output == OutputFormat::Text {
         for warning in provision::plan::policy_warnings(&observation.observed().policy) {
@@ -156,19 +155,6 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
     Ok(())
 }
 
-/// The gateway step needs Secrets Manager and gateway management; refuse before any question.
-fn preflight(policy: &AccountPolicy) -> Result<(), CliError> {
-    for (what, enforcement) in [
-        ("Keeper Secrets Manager", ALLOW_SECRETS_MANAGER),
-        ("Gateway management", ALLOW_PAM_GATEWAY),
-    ] {
-        if !policy.allows(enforcement) {
-            return Err(PlanError::NotAllowed { what, enforcement }.into());
-        }
-    }
-    Ok(())
-}
-
 /// `--replace` removes a gateway: ask first in a terminal; without one, `--yes` is required.
 async fn confirm_replace(ui: Ui, old: &ObservedGateway, app: &str) -> Result<(), CliError> {
     let what = format!("replacing gateway '{}'", old.name);
@@ -185,10 +171,7 @@ async fn confirm_replace(ui: Ui, old: &ObservedGateway, app: &str) -> Result<(),
             " (never initialized)"
         }
     );
-    let confirmed = tokio::task::spawn_blocking(move || wizard::confirm_removal(&question))
-        .await
-        .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
-    if confirmed {
+    if wizard::confirm_removal(question).await? {
         Ok(())
     } else {
         Err(CliError::new(ExitStatus::Ok, "nothing was changed"))

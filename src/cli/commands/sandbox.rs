@@ -1,5 +1,5 @@
 //! `gw-provision sandbox …`: the emulator in the foreground, and its accounts: add one with login
-//! requirements, approve its waiting devices. Account commands talk to a running sandbox through
+//! requirements, approve its waiting devices, read its second factor, sign in at its SSO. Account commands talk to a running sandbox through
 //! its admin routes (`--sandbox-descriptor`) or edit a stopped one's state directory (`--state`).
 
 use std::path::{Path, PathBuf};
@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::cli::args::{DeviceApprovalArg, GlobalArgs, OutputFormat, SandboxCommand};
+use crate::cli::args::{DeviceApprovalArg, GlobalArgs, OutputFormat, SandboxCommand, TwoFactorArg};
 use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::Ui;
 use crate::sandbox::admin_client::{AdminClient, AdminClientError};
 use crate::sandbox::{
     self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, FaultPlan,
-    NewUser, PendingApproval, PersistError, SandboxError, SandboxOptions,
+    NewUser, PendingApproval, PersistError, SandboxError, SandboxOptions, TwoFactorMethod,
 };
 
 /// Runs a sandbox command.
@@ -48,7 +48,12 @@ pub async fn run(global: &GlobalArgs, ui: Ui, command: SandboxCommand) -> Result
             email,
             password,
             totp_secret,
+            two_factor,
+            two_factor_code,
+            backup_code,
             device_approval,
+            cloud_sso,
+            license_expired,
             region_redirect,
             locked,
             enforcement,
@@ -58,6 +63,21 @@ pub async fn run(global: &GlobalArgs, ui: Ui, command: SandboxCommand) -> Result
                 email,
                 password: Zeroizing::new(password),
                 totp_secret: totp_secret.map(Zeroizing::new),
+                two_factor: two_factor
+                    .iter()
+                    .map(|m| match m {
+                        TwoFactorArg::Totp => TwoFactorMethod::Totp,
+                        TwoFactorArg::Sms => TwoFactorMethod::Sms,
+                        TwoFactorArg::Duo => TwoFactorMethod::Duo,
+                        TwoFactorArg::Rsa => TwoFactorMethod::Rsa,
+                        TwoFactorArg::KeeperPush => TwoFactorMethod::KeeperPush,
+                        TwoFactorArg::Webauthn => TwoFactorMethod::Webauthn,
+                    })
+                    .collect(),
+                two_factor_code: two_factor_code.map(Zeroizing::new),
+                backup_codes: backup_code,
+                cloud_sso,
+                license_expired,
                 device_approval: device_approval.map(|d| match d {
                     DeviceApprovalArg::Email => ApprovalChannel::Email,
                     DeviceApprovalArg::Push => ApprovalChannel::Push,
@@ -77,7 +97,91 @@ pub async fn run(global: &GlobalArgs, ui: Ui, command: SandboxCommand) -> Result
             code_only,
             state,
         } => approve_device(global, ui, &email, code_only, state).await,
+        SandboxCommand::TwoFactor {
+            email,
+            approve_push,
+            state,
+        } => two_factor(global, ui, &email, approve_push, state).await,
+        SandboxCommand::SsoToken { url } => sso_token(global, ui, &url).await,
     }
+}
+
+async fn two_factor(
+    global: &GlobalArgs,
+    ui: Ui,
+    email: &str,
+    approve_push: bool,
+    state: Option<PathBuf>,
+) -> Result<(), CliError> {
+    let (status, approved) = match target(global, state)? {
+        Target::Running(client) => {
+            let approved = if approve_push {
+                Some(
+                    client
+                        .approve_push(email)
+                        .await
+                        .map_err(admin_client_error)?,
+                )
+            } else {
+                None
+            };
+            let status = client.two_factor(email).await.map_err(admin_client_error)?;
+            (status, approved)
+        }
+        Target::Stopped(_) if approve_push => {
+            return Err(CliError::new(
+                ExitStatus::Usage,
+                "--approve-push needs the running sandbox",
+            )
+            .hint("add --sandbox-descriptor FILE (a push waits only in a running sandbox)"))
+        }
+        Target::Stopped(dir) => {
+            let owned = email.to_owned();
+            let status = blocking(move || sandbox::two_factor_status(&dir, &owned))
+                .await
+                .map_err(sandbox_error)?;
+            (status, None)
+        }
+    };
+    if ui.output == OutputFormat::Json {
+        let mut value = serde_json::to_value(&status).unwrap_or_default();
+        if let (Some(n), Some(object)) = (approved, value.as_object_mut()) {
+            object.insert("approved".to_owned(), json!(n));
+        }
+        println!("{value}");
+        return Ok(());
+    }
+    if let Some(n) = approved {
+        println!("Approved {n} waiting push(es) of {email}");
+    }
+    match &status.code {
+        Some(code) => println!("{code}"),
+        None if approved.is_none() => {
+            return Err(CliError::new(
+                ExitStatus::NotFound,
+                format!("{email} has no SMS, Duo or RSA code"),
+            )
+            .hint("add the account with --two-factor sms|duo|rsa"))
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+async fn sso_token(global: &GlobalArgs, ui: Ui, url: &str) -> Result<(), CliError> {
+    let Target::Running(client) = target(global, None)? else {
+        return Err(CliError::new(
+            ExitStatus::Usage,
+            "sandbox sso-token needs the running sandbox",
+        )
+        .hint("add --sandbox-descriptor FILE"));
+    };
+    let token = client.sso_token(url).await.map_err(admin_client_error)?;
+    match ui.output {
+        OutputFormat::Json => println!("{}", json!({ "token": token })),
+        OutputFormat::Text => println!("{token}"),
+    }
+    Ok(())
 }
 
 /// Where an account command acts: a running sandbox, or a stopped one's state directory.
@@ -155,6 +259,26 @@ fn requirements(user: &NewUser) -> Vec<String> {
     }
     if user.totp_secret.is_some() {
         out.push("authenticator code".to_owned());
+    }
+    for method in &user.two_factor {
+        let text = match method {
+            TwoFactorMethod::Totp => continue,
+            TwoFactorMethod::Sms => "SMS code",
+            TwoFactorMethod::Duo => "Duo",
+            TwoFactorMethod::Rsa => "RSA SecurID code",
+            TwoFactorMethod::KeeperPush => "Keeper Push",
+            TwoFactorMethod::Webauthn => "security key",
+        };
+        out.push(text.to_owned());
+    }
+    if !user.backup_codes.is_empty() {
+        out.push(format!("{} backup code(s)", user.backup_codes.len()));
+    }
+    if user.cloud_sso {
+        out.push("Cloud SSO".to_owned());
+    }
+    if user.license_expired {
+        out.push("license expired".to_owned());
     }
     out
 }

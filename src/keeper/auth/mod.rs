@@ -21,7 +21,7 @@ pub use self::outcome::{
     LoginDenied, LoginOutcome, SessionRestriction, TwoFactorChannel, TwoFactorKind,
 };
 pub use self::policy::AccountPolicy;
-pub use self::session::{Session, SessionParts};
+pub use self::session::{Session, SessionParts, SessionRenewal};
 pub use self::sso::{CloudSsoLogin, SsoRedirect};
 pub use self::steps::{DeviceApprovalStep, PasswordStep, TwoFactorStep};
 /// Wire enums the 2FA step takes as arguments (push kind, "remember this device" duration).

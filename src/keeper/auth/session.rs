@@ -41,10 +41,24 @@ pub struct SessionParts {
     pub account_summary: AccountSummaryElements,
 }
 
+/// Logs the same user in again when the server ends the session in the middle of a run (its
+/// logout timer, an admin's "expire sessions"), so the run goes on from the step it was on.
+pub trait SessionRenewal: Send + Sync {
+    /// A fresh session token for the same account and keys.
+    fn renew(
+        &self,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<SessionToken, AuthError>> + Send + '_>,
+    >;
+}
+
 /// A logged-in user: what every vault/KSM/PAM call needs.
 pub struct Session {
     parts: SessionParts,
     server: Server,
+    /// The token a renewal brought, replacing `parts.session_token`.
+    renewed: std::sync::RwLock<Option<SessionToken>>,
+    renewal: Option<std::sync::Arc<dyn SessionRenewal>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -63,7 +77,44 @@ impl Session {
     pub fn from_parts(mut parts: SessionParts) -> Session {
         parts.account_summary.keys_info = None;
         let server = parts.transport.server();
-        Session { parts, server }
+        Session {
+            parts,
+            server,
+            renewed: std::sync::RwLock::new(None),
+            renewal: None,
+        }
+    }
+
+    /// Lets the session log in again once when the server answers `session_token_expired`.
+    pub fn with_renewal(mut self, renewal: std::sync::Arc<dyn SessionRenewal>) -> Session {
+        self.renewal = Some(renewal);
+        self
+    }
+
+    /// Sends with the current token; when the server says the session ended, renews it once and
+    /// sends again — the refused request was not carried out, so repeating it is safe.
+    async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, TransportError>
+    where
+        F: Fn(SessionToken) -> Fut,
+        Fut: std::future::Future<Output = Result<T, TransportError>>,
+    {
+        let result = call(self.session_token()).await;
+        let (Err(TransportError::SessionExpired), Some(renewal)) = (&result, &self.renewal) else {
+            return result;
+        };
+        tracing::info!("the session ended in the middle of the run; logging in again");
+        match renewal.renew().await {
+            Ok(fresh) => {
+                if let Ok(mut slot) = self.renewed.write() {
+                    *slot = Some(fresh.clone());
+                }
+                call(fresh).await
+            }
+            Err(error) => {
+                tracing::info!("logging in again failed: {error}");
+                result
+            }
+        }
     }
 
     /// The transport, already pointed at this account's server.
@@ -71,9 +122,14 @@ impl Session {
         &self.parts.transport
     }
 
-    /// The session token to send with every authenticated request.
-    pub fn session_token(&self) -> &SessionToken {
-        &self.parts.session_token
+    /// The session token to send with every authenticated request (a renewed one once the
+    /// server ended the first).
+    pub fn session_token(&self) -> SessionToken {
+        self.renewed
+            .read()
+            .ok()
+            .and_then(|t| t.clone())
+            .unwrap_or_else(|| self.parts.session_token.clone())
     }
 
     /// The canonical account email.
@@ -132,10 +188,16 @@ impl Session {
         endpoint: &str,
         payload: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, TransportError> {
-        self.parts
-            .transport
-            .execute_rest(endpoint, payload, Some(&self.parts.session_token))
-            .await
+        self.with_token(|token| {
+            let payload = payload.clone();
+            async move {
+                self.parts
+                    .transport
+                    .execute_rest(endpoint, payload, Some(&token))
+                    .await
+            }
+        })
+        .await
     }
 
     /// Sends a protobuf request to `endpoint` with this session's token and decodes the reply.
@@ -148,10 +210,13 @@ impl Session {
         Rq: Message,
         Rs: Message + Default,
     {
-        self.parts
-            .transport
-            .execute_proto(endpoint, request, Some(&self.parts.session_token))
-            .await
+        self.with_token(|token| async move {
+            self.parts
+                .transport
+                .execute_proto(endpoint, request, Some(&token))
+                .await
+        })
+        .await
     }
 
     /// Runs a JSON command on `vault/execute_v2_command` as this user.
@@ -159,10 +224,16 @@ impl Session {
         &self,
         command: serde_json::Value,
     ) -> Result<serde_json::Value, TransportError> {
-        self.parts
-            .transport
-            .execute_v2_command(&self.parts.session_token, &self.parts.username, command)
-            .await
+        self.with_token(|token| {
+            let command = command.clone();
+            async move {
+                self.parts
+                    .transport
+                    .execute_v2_command(&token, &self.parts.username, command)
+                    .await
+            }
+        })
+        .await
     }
 
     /// Wraps the data key for this device so a clone code can resume the session later

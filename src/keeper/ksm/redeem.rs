@@ -118,16 +118,16 @@ pub async fn redeem(token: &OneTimeToken, options: &RedeemOptions) -> Result<Ksm
 }
 
 /// What the client knows about its side of the binding before the reply arrives.
-struct Binding {
-    hostname: String,
-    client_key: EcPrivateKey,
-    server_public_key_id: i32,
-    server_public_key: Option<EcPublicKey>,
+pub(crate) struct Binding {
+    pub(crate) hostname: String,
+    pub(crate) client_key: EcPrivateKey,
+    pub(crate) server_public_key_id: i32,
+    pub(crate) server_public_key: Option<EcPublicKey>,
 }
 
 /// Reads the binding reply: `encryptedAppKey` (GCM under the token secret) is required,
 /// `appOwnerPublicKey` optional; both are b64url, padding optional (§5.5).
-fn config_from_reply(
+pub(crate) fn config_from_reply(
     token: &OneTimeToken,
     binding: Binding,
     reply: &[u8],

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::rest_error::{lenient_opt_i32, lenient_opt_i64, lenient_opt_string};
+use super::rest_error::{lenient_opt_i32, lenient_opt_i64, lenient_opt_string, parse_object};
 
 /// Deserializes a missing or `null` array as an empty `Vec`.
 fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
@@ -303,7 +303,7 @@ impl KsmErrorBody {
 
     /// Parses an error body; `None` when it is not a JSON object.
     pub fn parse(body: &[u8]) -> Option<Self> {
-        serde_json::from_slice(body).ok()
+        parse_object(body)
     }
 
     /// The code the SDKs act on: `result_code`, else `error`.
@@ -311,3 +311,7 @@ impl KsmErrorBody {
         self.result_code.as_deref().or(self.error.as_deref())
     }
 }
+
+#[cfg(test)]
+#[path = "ksm_json_tests.rs"]
+mod tests;

@@ -91,12 +91,22 @@ impl RestErrorBody {
     ///
     /// Never fails loudly: a proxy's HTML page or a truncated body is simply "not a Keeper error".
     pub fn parse(body: &[u8]) -> Option<Self> {
-        serde_json::from_slice(body).ok()
+        parse_object(body)
     }
 
     /// The message, or an empty string when the server sent none.
     pub fn message_or_empty(&self) -> &str {
         self.message.as_deref().unwrap_or("")
+    }
+}
+
+/// Deserializes `body` as `T` only when it is a well-formed JSON object. Read straight into a
+/// struct, serde would also take a JSON array, and would skip unknown keys without checking
+/// that their strings are UTF-8 (found by the `error_bodies` fuzz target).
+pub(crate) fn parse_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<T> {
+    match serde_json::from_slice(body).ok()? {
+        value @ serde_json::Value::Object(_) => serde_json::from_value(value).ok(),
+        _ => None,
     }
 }
 
@@ -174,6 +184,19 @@ mod tests {
     fn body_without_error_key_is_not_a_keeper_error() {
         assert_eq!(RestErrorBody::parse(br#"{"message":"hi"}"#), None);
         assert_eq!(RestErrorBody::parse(b"<html>bad gateway</html>"), None);
+    }
+
+    #[test]
+    fn json_array_is_not_a_keeper_error() {
+        assert_eq!(RestErrorBody::parse(br#"["key", "m", 8]"#), None);
+    }
+
+    #[test]
+    fn body_with_invalid_utf8_in_an_unknown_key_is_not_a_keeper_error() {
+        assert_eq!(
+            RestErrorBody::parse(b"{\"error\":\"key\",\"x\":\"ht\x98t\"}"),
+            None
+        );
     }
 
     #[test]

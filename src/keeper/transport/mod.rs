@@ -20,7 +20,8 @@ use prost::Message;
 use zeroize::Zeroizing;
 
 use self::envelope::RequestPayload;
-use self::error::{parse_throttle_message, ErrorBody};
+pub(crate) use self::error::{parse_throttle_message, ErrorBody};
+pub(crate) use self::v2::read_v2_reply;
 use crate::keeper::crypto::{b64url_encode, AesKey, EcPublicKey};
 use crate::keeper::server::Server;
 

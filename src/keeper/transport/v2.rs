@@ -63,15 +63,10 @@ impl Transport {
                     Some(session_token),
                 )
                 .await?;
-            let reply: Value = serde_json::from_slice(&body).map_err(|_| {
-                TransportError::BadResponse(format!("v2 command {name}: reply is not JSON"))
-            })?;
-            if reply.get("result").and_then(Value::as_str) == Some("success") {
-                return Ok(reply);
-            }
-            let error = serde_json::from_value::<V2Response>(reply)
-                .map(ErrorBody::from_v2)
-                .unwrap_or_default();
+            let error = match read_v2_reply(&name, &body)? {
+                Ok(reply) => return Ok(reply),
+                Err(error) => error,
+            };
             tracing::debug!(command = %name, result_code = %error.code, "v2 command failed");
             if error.code == "throttled" && !retried {
                 retried = true;
@@ -84,4 +79,21 @@ impl Transport {
             });
         }
     }
+}
+
+/// Reads a v2 reply body: the JSON when `result` is `success`, else the failure it describes.
+/// A body that is not JSON at all is a `BadResponse` naming the command.
+pub(crate) fn read_v2_reply(
+    name: &str,
+    body: &[u8],
+) -> Result<Result<Value, ErrorBody>, TransportError> {
+    let reply: Value = serde_json::from_slice(body).map_err(|_| {
+        TransportError::BadResponse(format!("v2 command {name}: reply is not JSON"))
+    })?;
+    if reply.get("result").and_then(Value::as_str) == Some("success") {
+        return Ok(Ok(reply));
+    }
+    Ok(Err(serde_json::from_value::<V2Response>(reply)
+        .map(ErrorBody::from_v2)
+        .unwrap_or_default()))
 }
