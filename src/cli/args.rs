@@ -1,8 +1,56 @@
 //! Every flag, with its help text and environment variable, in one place. The man page and shell
 //! completions are generated from these definitions.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::keeper::server::Server;
+use clap::builder::{BoolishValueParser, PossibleValue, TypedValueParser};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsStr;
 use std::path::PathBuf;
+
+/// The value parser of every boolean flag, used for its environment variable: `1`/`0`,
+/// `true`/`false`, `yes`/`no`, `on`/`off` in any case, and empty as off. clap's default takes only
+/// `true`/`false`, so `GW_PROVISION_NON_INTERACTIVE=1` — what most tools accept — failed every
+/// command with a usage error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnvBool(BoolishValueParser);
+
+impl EnvBool {
+    /// The parser.
+    pub fn new() -> EnvBool {
+        EnvBool(BoolishValueParser::new())
+    }
+
+    /// The rule on its own, for variables that are not flags (`CI`): `None` when `value` is
+    /// neither empty nor a boolean word.
+    pub fn parse_word(value: &OsStr) -> Option<bool> {
+        let word = value.to_str()?.trim().to_ascii_lowercase();
+        match word.as_str() {
+            "" | "0" | "false" | "no" | "off" | "n" | "f" => Some(false),
+            "1" | "true" | "yes" | "on" | "y" | "t" => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl TypedValueParser for EnvBool {
+    type Value = bool;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<bool, clap::Error> {
+        if value.is_empty() {
+            return Ok(false);
+        }
+        self.0.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        self.0.possible_values()
+    }
+}
 
 /// Exit codes, shown at the end of `--help` and in the README.
 pub const EXIT_CODES_HELP: &str = "\
@@ -18,6 +66,23 @@ Exit codes:
   8    apply: some gateways failed (the others were provisioned; re-run to finish)
   130  interrupted (Ctrl-C)";
 
+/// Examples shown by `new --help` and its man page.
+pub const NEW_EXAMPLES: &str = "\
+Examples:
+  # The wizard, in a terminal: it asks for the folder, application, gateway and OS
+  gw-provision new
+
+  # A Linux gateway from a script or CI, as JSON
+  gw-provision new --non-interactive --output json --folder \"PAM Lab\" \\
+    --app \"PAM Lab App\" --gateway edge-1 --os linux
+
+  # Offline against the built-in sandbox: what a Docker gateway would need, changing nothing
+  gw-provision new --sandbox --os docker --dry-run";
+
+fn new_after_help() -> String {
+    format!("{NEW_EXAMPLES}\n\n{EXIT_CODES_HELP}")
+}
+
 /// Provision a Keeper Gateway end to end: shared folder, KSM application with Can Edit,
 /// gateway and its one-time access token or install command.
 #[derive(Debug, Parser)]
@@ -31,8 +96,49 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The conflicts between flags that clap cannot see: a boolean flag whose variable says off
+    /// (`GW_PROVISION_SANDBOX=0`) is still "present" to clap's `conflicts_with`, so these are
+    /// checked on the parsed values. Exit 2 like every usage error.
+    pub fn check_conflicts(&self) -> Result<(), clap::Error> {
+        use clap::CommandFactory;
+        let conflict = |message: &str| {
+            Err(Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message))
+        };
+        let sandbox = self.global.sandbox || self.global.sandbox_descriptor.is_some();
+        if sandbox && self.global.server.is_some() {
+            return conflict(
+                "--server (KEEPER_SERVER) cannot be used with --sandbox or \
+                 --sandbox-descriptor: the sandbox is the server; drop --server or unset \
+                 KEEPER_SERVER",
+            );
+        }
+        if self.global.sandbox && self.global.sandbox_descriptor.is_some() {
+            return conflict(
+                "--sandbox (GW_PROVISION_SANDBOX) cannot be used with --sandbox-descriptor: \
+                 the first starts a sandbox in-process, the second names one already running",
+            );
+        }
+        if let Command::New(new) = &self.command {
+            if new.existing && new.token_file.is_some() {
+                return conflict(
+                    "--existing cannot be used with --token-file: --existing mints no token",
+                );
+            }
+            if new.existing && new.replace {
+                return conflict(
+                    "--existing cannot be used with --replace: --existing keeps the gateway \
+                     the host runs, --replace makes a new one",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Options that apply to every command.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Output format: human text on stdout, or one JSON object on stdout.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Text, env = "GW_PROVISION_OUTPUT")]
@@ -48,7 +154,7 @@ pub struct GlobalArgs {
         long,
         visible_alias = "no-input",
         global = true,
-        env = "GW_PROVISION_NON_INTERACTIVE"
+        value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_NON_INTERACTIVE"
     )]
     pub non_interactive: bool,
 
@@ -56,8 +162,7 @@ pub struct GlobalArgs {
     #[arg(
         long,
         global = true,
-        env = "GW_PROVISION_SANDBOX",
-        conflicts_with = "sandbox_descriptor"
+        value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_SANDBOX"
     )]
     pub sandbox: bool,
 
@@ -70,9 +175,11 @@ pub struct GlobalArgs {
     )]
     pub sandbox_descriptor: Option<PathBuf>,
 
-    /// Keeper region (US, EU, AU, CA, JP, GOV) or host name.
-    #[arg(long, global = true, value_name = "REGION|HOST", env = "KEEPER_SERVER")]
-    pub server: Option<String>,
+    /// Keeper region (US, EU, AU, CA, JP, GOV) or host name. Not with --sandbox or
+    /// --sandbox-descriptor: the sandbox is the server.
+    #[arg(long, global = true, value_name = "REGION|HOST", env = "KEEPER_SERVER",
+          value_parser = parse_server)]
+    pub server: Option<Server>,
 
     /// Keeper account e-mail.
     #[arg(
@@ -96,7 +203,7 @@ pub struct GlobalArgs {
     pub keeper_config: Option<PathBuf>,
 
     /// Log an SSO user in with the account's master password instead of the identity provider.
-    #[arg(long, global = true, env = "GW_PROVISION_SSO_MASTER_PASSWORD")]
+    #[arg(long, global = true, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_SSO_MASTER_PASSWORD")]
     pub sso_master_password: bool,
 
     /// How long a two-factor code keeps this device remembered (asked in a terminal otherwise).
@@ -119,6 +226,7 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Provision a gateway: ensure the shared folder, the application and its Can Edit share,
     /// add the gateway and print its token or install command.
+    #[command(after_help = new_after_help())]
     New(NewArgs),
     /// Provision every gateway of a manifest (TOML) with one login: plan, then apply.
     /// Idempotent: gateways that exist are reused.
@@ -147,8 +255,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout.
-    Man,
+    /// Print the man page (roff) to stdout, or write one page per command into a directory.
+    Man {
+        /// Write gw-provision.1, gw-provision-new.1, gw-provision-gateway-remove.1, … here
+        /// (mode 0644) instead of printing the top page.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Flags of `gw-provision new`.
@@ -171,11 +284,11 @@ pub struct NewArgs {
     pub os: Option<OsArg>,
 
     /// The machine already runs a gateway: print the upgrade command, mint no token.
-    #[arg(long, env = "GW_PROVISION_EXISTING", conflicts_with = "replace")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_EXISTING")]
     pub existing: bool,
 
     /// If a gateway with this name exists, remove it and create a new one.
-    #[arg(long, env = "GW_PROVISION_REPLACE")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_REPLACE")]
     pub replace: bool,
 
     /// Minutes the one-time access token stays redeemable (1–1440).
@@ -183,13 +296,18 @@ pub struct NewArgs {
           value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub token_expiry: u32,
 
+    /// Write the one-time access token (for docker and kubernetes: the gateway config) to this
+    /// file, mode 0600, instead of printing it; the install command shows a placeholder.
+    #[arg(long, value_name = "FILE", env = "GW_PROVISION_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+
     /// Print what would be created or reused, and change nothing.
-    #[arg(long, env = "GW_PROVISION_DRY_RUN")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_DRY_RUN")]
     pub dry_run: bool,
 
     /// Do not ask for confirmation: the wizard's plan, and the removal --replace makes
     /// (required for --replace when there is no terminal).
-    #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
+    #[arg(long, short = 'y', value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_YES")]
     pub yes: bool,
 }
 
@@ -206,7 +324,7 @@ pub struct ApplyArgs {
     pub file: Option<PathBuf>,
 
     /// Print the plan, and change nothing.
-    #[arg(long, env = "GW_PROVISION_DRY_RUN")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_DRY_RUN")]
     pub dry_run: bool,
 
     /// Remove the gateways of the manifest's applications that it no longer lists (asks
@@ -220,7 +338,7 @@ pub struct ApplyArgs {
     pub replace: Vec<String>,
 
     /// Confirm the removals --prune and --replace make (required without a terminal).
-    #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
+    #[arg(long, short = 'y', value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_YES")]
     pub yes: bool,
 
     /// Write per gateway what its host needs (install script, token, Docker env file,
@@ -254,7 +372,7 @@ pub struct PlanArgs {
 pub struct LoginArgs {
     /// Turn on persistent login ("Stay logged in") for the account, so later runs need no
     /// password. Asked in a terminal; without one, only this flag turns it on.
-    #[arg(long, env = "GW_PROVISION_PERSISTENT_LOGIN")]
+    #[arg(long, value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_PERSISTENT_LOGIN")]
     pub persistent_login: bool,
 }
 
@@ -283,7 +401,7 @@ pub enum GatewayCommand {
         /// Gateway name or controller UID.
         gateway: String,
         /// Remove without asking (required when there is no terminal).
-        #[arg(long, short = 'y', env = "GW_PROVISION_YES")]
+        #[arg(long, short = 'y', value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_YES")]
         yes: bool,
     },
 }
@@ -416,6 +534,32 @@ pub enum TwoFactorArg {
     Webauthn,
 }
 
+/// `--server`: a region code or a host name. A single word that is neither (`europe`) is a
+/// mistaken region far more often than an intranet host, so it is refused with the regions
+/// listed; a host name has a dot (or is `localhost` or an IP literal).
+fn parse_server(text: &str) -> Result<Server, String> {
+    const REGIONS: &str = "use a region (US, EU, AU, CA, JP, GOV) or a host name such as \
+                           keepersecurity.eu";
+    let server: Server = text.parse().map_err(|e| format!("{e}; {REGIONS}"))?;
+    if let Server::Host(host) = &server {
+        let name = host.split(':').next().unwrap_or_default();
+        let ip_v6 = host.starts_with('[');
+        if !ip_v6 && !name.contains('.') && name != "localhost" {
+            let guess = match name {
+                "europe" | "eur" | "eu-central" => " (did you mean EU?)",
+                "usa" | "america" | "united-states" => " (did you mean US?)",
+                "australia" | "aus" => " (did you mean AU?)",
+                "canada" | "can" => " (did you mean CA?)",
+                "japan" | "jpn" => " (did you mean JP?)",
+                "government" | "govcloud" | "fedramp" => " (did you mean GOV?)",
+                _ => "",
+            };
+            return Err(format!("'{text}' is not a Keeper region{guess}; {REGIONS}"));
+        }
+    }
+    Ok(server)
+}
+
 /// `KEY=VALUE` of `sandbox add-user --enforcement`.
 fn parse_enforcement(text: &str) -> Result<(String, String), String> {
     let (key, value) = text
@@ -497,6 +641,62 @@ mod tests {
     }
 
     #[test]
+    fn existing_and_replace_are_exclusive() {
+        let cli = Cli::try_parse_from(["gw-provision", "new", "--existing", "--replace"]).unwrap();
+        assert_eq!(cli.check_conflicts().unwrap_err().exit_code(), 2);
+        let cli = Cli::try_parse_from(["gw-provision", "new", "--existing"]).unwrap();
+        assert!(cli.check_conflicts().is_ok());
+    }
+
+    #[test]
+    fn sandbox_and_sandbox_descriptor_are_exclusive() {
+        let cli = Cli::try_parse_from([
+            "gw-provision",
+            "--sandbox",
+            "--sandbox-descriptor",
+            "sb.json",
+            "whoami",
+        ])
+        .unwrap();
+        assert_eq!(cli.check_conflicts().unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn server_takes_a_region_or_a_host_name() {
+        for text in [
+            "eu",
+            "GOV",
+            "keepersecurity.eu",
+            "localhost:8443",
+            "127.0.0.1:9",
+        ] {
+            let cli = Cli::try_parse_from(["gw-provision", "--server", text, "whoami"]);
+            assert!(cli.is_ok(), "--server {text}: {}", cli.unwrap_err());
+        }
+    }
+
+    #[test]
+    fn server_word_that_is_no_region_is_a_usage_error_listing_the_regions() {
+        let err =
+            Cli::try_parse_from(["gw-provision", "--server", "europe", "whoami"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(text.contains("US, EU, AU, CA, JP, GOV"), "{text}");
+        assert!(text.contains("did you mean EU?"), "{text}");
+    }
+
+    #[test]
+    fn server_and_a_sandbox_are_exclusive() {
+        for sandbox in [&["--sandbox"][..], &["--sandbox-descriptor", "sb.json"][..]] {
+            let mut args = vec!["gw-provision", "--server", "EU"];
+            args.extend_from_slice(sandbox);
+            args.push("whoami");
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.check_conflicts().unwrap_err().exit_code(), 2);
+        }
+    }
+
+    #[test]
     fn keeper_config_and_config_are_exclusive() {
         let err = Cli::try_parse_from([
             "gw-provision",
@@ -516,6 +716,52 @@ mod tests {
             Cli::try_parse_from(["gw-provision", "login", "--remember-device", "30d"]).unwrap();
         assert_eq!(cli.global.remember_device, Some(RememberDevice::Days30));
         assert!(Cli::try_parse_from(["gw-provision", "login", "--remember-device", "1y"]).is_err());
+    }
+
+    /// Every boolean flag that reads a variable, in every command.
+    fn env_bool_flags(command: &clap::Command) -> Vec<(String, clap::Arg)> {
+        let mut found: Vec<(String, clap::Arg)> = command
+            .get_arguments()
+            .filter(|arg| matches!(arg.get_action(), ArgAction::SetTrue) && arg.get_env().is_some())
+            .map(|arg| (command.get_name().to_owned(), arg.clone()))
+            .collect();
+        for sub in command.get_subcommands() {
+            found.extend(env_bool_flags(sub));
+        }
+        found
+    }
+
+    #[test]
+    fn every_boolean_flag_variable_takes_one_zero_yes_no_on_off() {
+        let flags = env_bool_flags(&Cli::command());
+        assert!(flags.len() >= 9, "found only {}", flags.len());
+        for (command, arg) in flags {
+            let values: Vec<String> = arg
+                .get_value_parser()
+                .possible_values()
+                .map(|values| values.map(|v| v.get_name().to_owned()).collect())
+                .unwrap_or_default();
+            for word in ["1", "0", "true", "false", "yes", "no", "on", "off"] {
+                assert!(
+                    values.iter().any(|v| v == word),
+                    "{command} --{}: {:?} does not take {word}",
+                    arg.get_id(),
+                    arg.get_env()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn env_bool_words_are_case_insensitive_and_empty_is_off() {
+        let word = |text: &str| EnvBool::parse_word(OsStr::new(text));
+        assert_eq!(word("YES"), Some(true));
+        assert_eq!(word("On"), Some(true));
+        assert_eq!(word("1"), Some(true));
+        assert_eq!(word("False"), Some(false));
+        assert_eq!(word("0"), Some(false));
+        assert_eq!(word(""), Some(false));
+        assert_eq!(word("github-actions"), None);
     }
 
     #[test]

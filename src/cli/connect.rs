@@ -282,12 +282,7 @@ fn prepare_account(global: &GlobalArgs, sandbox: Option<&Descriptor>) -> Result<
     let (options, device, redeem, label, seeded) = match sandbox {
         None => {
             let server = match &global.server {
-                Some(text) => text.parse().map_err(|e| {
-                    CliError::new(ExitStatus::Usage, format!("--server: {e}")).hint(
-                        "use a region (US, EU, AU, CA, JP, GOV) or a host name such as \
-                         keepersecurity.com",
-                    )
-                })?,
+                Some(server) => server.clone(),
                 None => config.server().cloned().unwrap_or_default(),
             };
             // A saved device belongs to the server that issued it.

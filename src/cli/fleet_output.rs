@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::output::{boxed, rfc3339};
 use crate::provision::fleet::{FleetOutcome, GatewayReport};
-use crate::provision::install::{kubernetes_secret_named, K8S_SECRET_NAME};
+use crate::provision::install::{kubernetes_secret_named, InstallInstructions, K8S_SECRET_NAME};
 use crate::provision::{Action, TargetOs};
 
 /// Totals by action; dry-run actions count as what they would be.
@@ -89,9 +89,20 @@ fn gateway_json(gateway: &GatewayReport) -> Value {
         "uid": gateway.uid.map(|u| u.to_string()),
         "token": gateway.token.as_ref().map(|t| t.expose().to_string()),
         "token_expires_at": gateway.token_expires_at.map(rfc3339),
-        "install_command": gateway.install.as_ref().map(|i| i.command.clone()),
+        "install_command": gateway.install.as_ref().and_then(|i| i.command.clone()),
     });
     if let Some(object) = doc.as_object_mut() {
+        // As `new` prints it: Windows has no command to run, only the installer's silent line.
+        if let Some(silent) = gateway
+            .install
+            .as_ref()
+            .and_then(|i| i.windows_silent_install_command.clone())
+        {
+            object.insert(
+                "windows_silent_install_command".into(),
+                Value::String(silent),
+            );
+        }
         if let Some(config) = &gateway.config {
             object.insert(
                 "config".into(),
@@ -188,7 +199,7 @@ pub fn fleet_text(outcome: &FleetOutcome, dry_run: bool, fancy: bool) -> String 
             "\n{} ({}){expires}:\n  {}\n",
             gateway.name,
             gateway.os.map(|o| o.to_string()).unwrap_or_default(),
-            install.command
+            host_line(install)
         ));
     }
     let reused = outcome
@@ -274,6 +285,16 @@ pub fn write_out_dir(dir: &Path, outcome: &FleetOutcome) -> std::io::Result<()> 
     )
 }
 
+/// The one line for the gateway host: its command, or on Windows (whose installer asks for the
+/// token) the installer's silent line.
+fn host_line(install: &InstallInstructions) -> &str {
+    install
+        .command
+        .as_deref()
+        .or(install.windows_silent_install_command.as_deref())
+        .unwrap_or_default()
+}
+
 /// The file a gateway's host needs, by target: an install script (linux/macos), the token
 /// (windows), a Docker env file, or a Kubernetes Secret. `None` when there is nothing to hand
 /// over (a reused gateway, a failure).
@@ -291,12 +312,12 @@ fn artifact(gateway: &GatewayReport, slug: &str) -> Option<(String, String)> {
                     .token_expires_at
                     .map(|at| format!(" before {}", rfc3339(at)))
                     .unwrap_or_default(),
-                install.command
+                host_line(install)
             ),
         ),
         (TargetOs::Windows, _) => match &gateway.token {
             Some(token) => (format!("{slug}.token"), format!("{}\n", token.expose())),
-            None => (format!("{slug}.cmd"), format!("{}\r\n", install.command)),
+            None => (format!("{slug}.cmd"), format!("{}\r\n", host_line(install))),
         },
         (TargetOs::Docker, Some(config)) => (
             format!("{slug}.env"),

@@ -14,6 +14,7 @@ mod kept_tokens;
 mod login;
 pub mod output;
 mod progress;
+mod suggest;
 mod wizard;
 
 use args::{Cli, ColorChoice, OutputFormat};
@@ -49,9 +50,14 @@ impl Ui {
 
 /// Runs gw-provision with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let parsed = Cli::try_parse().and_then(|cli| cli.check_conflicts().map(|()| cli));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
+            let e = suggest::add_hint(e, &<Cli as clap::CommandFactory>::command(), &args);
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
             let _ = e.print();
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
@@ -63,7 +69,7 @@ pub fn main() -> ExitCode {
         output: cli.global.output,
         interactive: !cli.global.non_interactive
             && std::io::stdin().is_terminal()
-            && std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            && !ci_forces_non_interactive(std::env::var_os("CI").as_deref()),
         stderr_tty: std::io::stderr().is_terminal(),
         stdout_tty: std::io::stdout().is_terminal(),
     };
@@ -95,6 +101,16 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(error),
+    }
+}
+
+/// `CI` set to anything but an off word (`false`, `0`, `no`, `off`, empty) means no person is
+/// there to answer. CI services set `CI=true` (or their own name); `CI=false` is how a user says
+/// the opposite, and must not be read as "set".
+pub fn ci_forces_non_interactive(ci: Option<&std::ffi::OsStr>) -> bool {
+    match ci {
+        None => false,
+        Some(value) => args::EnvBool::parse_word(value) != Some(false),
     }
 }
 
@@ -152,4 +168,22 @@ fn init_logging(verbose: u8, color: bool) {
         .with_target(false)
         .with_ansi(color)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ci_forces_non_interactive;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn ci_variable_forces_non_interactive_unless_it_says_off() {
+        let ci = |value: Option<&str>| ci_forces_non_interactive(value.map(OsStr::new));
+        assert!(!ci(None));
+        for off in ["", "false", "FALSE", "0", "no", "off"] {
+            assert!(!ci(Some(off)), "CI={off:?} forced non-interactive mode");
+        }
+        for on in ["true", "1", "yes", "woodpecker"] {
+            assert!(ci(Some(on)), "CI={on:?} did not force non-interactive mode");
+        }
+    }
 }

@@ -1,12 +1,19 @@
 //! Rendering results: one JSON object, or human text. Results go to stdout; messages and
 //! progress go to stderr.
 
-use crate::provision::{Action, Outcome};
+use crate::provision::{Action, Outcome, TargetOs};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::path::Path;
 
 /// The JSON document `new --output json` prints. Field names are a public contract (README).
-pub fn outcome_json(outcome: &Outcome, server: &str, dry_run: bool) -> Value {
+/// With `token_file` (the secret was written there) `token` and `config` are absent.
+pub fn outcome_json(
+    outcome: &Outcome,
+    server: &str,
+    dry_run: bool,
+    token_file: Option<&Path>,
+) -> Value {
     let mut doc = json!({
         "shared_folder": resolved(&outcome.shared_folder.uid, &outcome.shared_folder.name, outcome.shared_folder.action),
         "application": resolved(&outcome.application.uid, &outcome.application.name, outcome.application.action),
@@ -30,11 +37,16 @@ pub fn outcome_json(outcome: &Outcome, server: &str, dry_run: bool) -> Value {
     if let Some(expires) = outcome.token_expires_at {
         object.insert("token_expires_at".into(), Value::String(rfc3339(expires)));
     }
+    if let Some(path) = token_file {
+        object.insert("token_file".into(), json!(path.to_string_lossy()));
+    }
     if let Some(install) = &outcome.install {
-        object.insert(
-            "install_command".into(),
-            Value::String(install.command.clone()),
-        );
+        // null for Windows: its installer asks for the token; there is nothing to run but the
+        // installer, whose unattended line is the separate field.
+        object.insert("install_command".into(), json!(install.command));
+        if let Some(silent) = &install.windows_silent_install_command {
+            object.insert("windows_silent_install_command".into(), json!(silent));
+        }
     }
     if let Some(config) = &outcome.config {
         object.insert(
@@ -56,8 +68,14 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
-/// The human text for stdout: a summary table, then what to run on the gateway host.
-pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
+/// The human text for stdout: a summary table, then what to run on the gateway host. With
+/// `token_file` (the secret was written there) the text says so instead of showing it.
+pub fn outcome_text(
+    outcome: &Outcome,
+    dry_run: bool,
+    fancy: bool,
+    token_file: Option<&Path>,
+) -> String {
     let mut out = String::new();
     let title = if dry_run {
         "Dry run: nothing was changed".to_string()
@@ -98,9 +116,20 @@ pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
             uid.unwrap_or_default()
         ));
     }
-    if let Some(expires) = outcome.token_expires_at {
+    if let (Some(expires), Some(path)) = (outcome.token_expires_at, token_file) {
+        let what = match outcome.gateway.os {
+            TargetOs::Docker | TargetOs::Kubernetes => "gateway config",
+            _ => "token",
+        };
         out.push_str(&format!(
-            "\nOne-time access token (expires {}):\n  {}\n",
+            "\nOne-Time Access Token (expires {}): {what} written to {} (shown as <{}> below)\n",
+            rfc3339(expires),
+            path.display(),
+            if what == "token" { "TOKEN" } else { "CONFIG" }
+        ));
+    } else if let Some(expires) = outcome.token_expires_at {
+        out.push_str(&format!(
+            "\nOne-Time Access Token (expires {}):\n  {}\n",
             rfc3339(expires),
             outcome
                 .token
@@ -110,8 +139,17 @@ pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
         ));
     }
     if let Some(install) = &outcome.install {
-        out.push_str("\nRun this on the gateway host:\n\n");
-        out.push_str(&format!("  {}\n", install.command));
+        if let Some(command) = &install.command {
+            out.push_str("\nRun this on the gateway host:\n\n");
+            out.push_str(&format!("  {command}\n"));
+        }
+        if let Some(steps) = &install.steps {
+            out.push_str(&format!("\n{}\n", wrap(steps, 96)));
+        }
+        if let Some(silent) = &install.windows_silent_install_command {
+            out.push_str("\nOr install silently (in an elevated prompt on the gateway host):\n\n");
+            out.push_str(&format!("  {silent}\n"));
+        }
         for extra in &install.extras {
             out.push_str(&format!("\n{}:\n\n", capitalize(extra.title)));
             for line in extra.body.lines() {
@@ -120,6 +158,21 @@ pub fn outcome_text(outcome: &Outcome, dry_run: bool, fancy: bool) -> String {
         }
     }
     out
+}
+
+/// `text` broken into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines.join("\n")
 }
 
 fn capitalize(text: &str) -> String {

@@ -22,13 +22,46 @@ pub const K8S_SECRET_KEY: &str = "gateway-config";
 /// Namespace used in the printed Kubernetes commands.
 pub const K8S_NAMESPACE: &str = "keeper-gateway";
 
+/// Where Windows users get the installer (docs.keeper.io, KeeperPAM "Windows Installation").
+pub const WINDOWS_INSTALLER_SOURCE: &str = "the Keeper Gateway download page (Keeper Admin \
+     Console, or docs.keeper.io: KeeperPAM > Gateways > Windows Installation)";
+
+/// The installer's download address, as that page gives it.
+pub const WINDOWS_INSTALLER_URL: &str =
+    "https://keepersecurity.com/pam/gateway/keeper-gateway_windows_x86_64.exe";
+
 /// What the gateway host needs, rendered for one target.
 #[derive(Clone, PartialEq, Eq)]
 pub struct InstallInstructions {
-    /// The one command to run (the primary output).
-    pub command: String,
-    /// Further text for the operator: a docker-compose service, a Secret manifest, a hint.
+    /// The one command to run on the gateway host. `None` for Windows: there the operator runs
+    /// the installer, which asks for the token — a token is never something to run.
+    pub command: Option<String>,
+    /// What the operator does when there is no command (Windows), in words.
+    pub steps: Option<String>,
+    /// Windows only: the installer's unattended mode, an option to the steps above.
+    pub windows_silent_install_command: Option<String>,
+    /// Further text for the operator: a docker-compose service, a Secret manifest.
     pub extras: Vec<InstallExtra>,
+}
+
+impl InstallInstructions {
+    fn command(command: String, extras: Vec<InstallExtra>) -> InstallInstructions {
+        InstallInstructions {
+            command: Some(command),
+            steps: None,
+            windows_silent_install_command: None,
+            extras,
+        }
+    }
+
+    fn windows(steps: String, silent: String) -> InstallInstructions {
+        InstallInstructions {
+            command: None,
+            steps: Some(steps),
+            windows_silent_install_command: Some(silent),
+            extras: vec![],
+        }
+    }
 }
 
 impl std::fmt::Debug for InstallInstructions {
@@ -62,59 +95,65 @@ pub enum GatewayCredential<'a> {
 /// `Existing` otherwise; the caller enforces that.
 pub fn render(os: TargetOs, credential: GatewayCredential<'_>) -> InstallInstructions {
     match (os, credential) {
-        (TargetOs::Linux | TargetOs::Macos, GatewayCredential::Existing) => InstallInstructions {
-            command: format!("curl -fsSL {INSTALL_SCRIPT_URL} | sudo bash -s --"),
-            extras: vec![],
-        },
+        (TargetOs::Linux | TargetOs::Macos, GatewayCredential::Existing) => {
+            InstallInstructions::command(
+                format!("curl -fsSL {INSTALL_SCRIPT_URL} | sudo bash -s --"),
+                vec![],
+            )
+        }
         (TargetOs::Linux | TargetOs::Macos, GatewayCredential::Token(token))
         | (TargetOs::Linux | TargetOs::Macos, GatewayCredential::Config(token)) => {
-            InstallInstructions {
-                command: format!(
-                    "curl -fsSL {INSTALL_SCRIPT_URL} | sudo bash -s -- --token {token}"
-                ),
-                extras: vec![],
-            }
+            InstallInstructions::command(
+                format!("curl -fsSL {INSTALL_SCRIPT_URL} | sudo bash -s -- --token {token}"),
+                vec![],
+            )
         }
-        (TargetOs::Windows, GatewayCredential::Existing) => InstallInstructions {
-            command: format!(
+        (TargetOs::Windows, GatewayCredential::Existing) => InstallInstructions::windows(
+            format!(
+                "Download the newest Windows installer from {WINDOWS_INSTALLER_SOURCE} \
+                 ({WINDOWS_INSTALLER_URL}) and run it on the gateway host, leaving \"Enter a \
+                 Keeper One-Time Access Token\" unticked: it upgrades the gateway and keeps its \
+                 configuration."
+            ),
+            format!(
                 "{WINDOWS_INSTALLER} /verysilent /suppressmsgboxes /norestart /existingconfig=1"
             ),
-            extras: vec![],
-        },
+        ),
         (TargetOs::Windows, GatewayCredential::Token(token))
-        | (TargetOs::Windows, GatewayCredential::Config(token)) => InstallInstructions {
-            // The Vault shows only the token for Windows; the silent-install line is a hint.
-            command: token.to_string(),
-            extras: vec![InstallExtra {
-                title: "silent install",
-                body: format!(
-                    "{WINDOWS_INSTALLER} /verysilent /suppressmsgboxes /norestart /token={token}"
-                ),
-            }],
-        },
+        | (TargetOs::Windows, GatewayCredential::Config(token)) => InstallInstructions::windows(
+            // As Keeper's Vault does for Windows: the token is shown, and the installer asks
+            // for it.
+            format!(
+                "Download the Windows installer from {WINDOWS_INSTALLER_SOURCE} \
+                 ({WINDOWS_INSTALLER_URL}) and run it on the gateway host; tick \"Enter a \
+                 Keeper One-Time Access Token\" and paste the One-Time Access Token above when \
+                 the installer asks for it."
+            ),
+            format!("{WINDOWS_INSTALLER} /verysilent /suppressmsgboxes /norestart /token={token}"),
+        ),
         (TargetOs::Docker, credential) => {
             let config = credential_text(credential);
-            InstallInstructions {
-                command: format!(
+            InstallInstructions::command(
+                format!(
                     "docker run -d --name keeper-gateway -e GATEWAY_CONFIG=\"{config}\" -e ACCEPT_EULA=Y --shm-size=2g --restart unless-stopped {DOCKER_IMAGE}"
                 ),
-                extras: vec![InstallExtra {
+                vec![InstallExtra {
                     title: "docker-compose service",
                     body: docker_compose_service(config),
                 }],
-            }
+            )
         }
         (TargetOs::Kubernetes, credential) => {
             let config = credential_text(credential);
-            InstallInstructions {
-                command: format!(
+            InstallInstructions::command(
+                format!(
                     "helm repo add keeper https://keeper-security.github.io/helm-charts && helm repo update && helm install keeper-gateway keeper/keeper-gateway --namespace {K8S_NAMESPACE} --create-namespace --set gateway.acceptEula=Y --set gateway.existingSecret={K8S_SECRET_NAME}"
                 ),
-                extras: vec![InstallExtra {
+                vec![InstallExtra {
                     title: "Kubernetes Secret (kubectl apply -f - before helm install)",
                     body: kubernetes_secret(config),
                 }],
-            }
+            )
         }
     }
 }
@@ -154,8 +193,8 @@ mod tests {
     fn linux_new_gateway_is_the_documented_curl_line_with_token() {
         let out = render(TargetOs::Linux, GatewayCredential::Token("US:abc"));
         assert_eq!(
-            out.command,
-            "curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s -- --token US:abc"
+            out.command.as_deref(),
+            Some("curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s -- --token US:abc")
         );
     }
 
@@ -163,41 +202,44 @@ mod tests {
     fn existing_gateway_command_has_no_token() {
         let out = render(TargetOs::Macos, GatewayCredential::Existing);
         assert_eq!(
-            out.command,
-            "curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s --"
+            out.command.as_deref(),
+            Some("curl -fsSL https://keepersecurity.com/pam/install | sudo bash -s --")
         );
     }
 
     #[test]
-    fn windows_prints_the_token_and_the_silent_install_hint() {
+    fn windows_has_no_command_but_the_installer_steps_and_the_silent_install_option() {
         let out = render(TargetOs::Windows, GatewayCredential::Token("EU:xyz"));
-        assert_eq!(out.command, "EU:xyz");
+        assert_eq!(out.command, None);
+        let steps = out.steps.unwrap();
+        assert!(steps.contains("Keeper Gateway download page"), "{steps}");
+        assert!(steps.contains("asks for it"), "{steps}");
+        assert!(
+            !steps.contains("EU:xyz"),
+            "the steps name the token, never quote it"
+        );
         assert_eq!(
-            out.extras[0].body,
-            "keeper-gateway_windows_x86_64.exe /verysilent /suppressmsgboxes /norestart /token=EU:xyz"
+            out.windows_silent_install_command.as_deref(),
+            Some("keeper-gateway_windows_x86_64.exe /verysilent /suppressmsgboxes /norestart /token=EU:xyz")
         );
     }
 
     #[test]
     fn docker_puts_the_config_in_gateway_config() {
         let out = render(TargetOs::Docker, GatewayCredential::Config("eyJjb25m"));
-        assert!(out
-            .command
-            .starts_with("docker run -d --name keeper-gateway"));
-        assert!(out.command.contains("-e GATEWAY_CONFIG=\"eyJjb25m\""));
-        assert!(out.command.ends_with("keeper/gateway:latest"));
+        let command = out.command.unwrap();
+        assert!(command.starts_with("docker run -d --name keeper-gateway"));
+        assert!(command.contains("-e GATEWAY_CONFIG=\"eyJjb25m\""));
+        assert!(command.ends_with("keeper/gateway:latest"));
         assert!(out.extras[0].body.contains("GATEWAY_CONFIG: \"eyJjb25m\""));
     }
 
     #[test]
     fn kubernetes_prints_a_secret_and_helm_install() {
         let out = render(TargetOs::Kubernetes, GatewayCredential::Config("eyJjb25m"));
-        assert!(out
-            .command
-            .contains("helm install keeper-gateway keeper/keeper-gateway"));
-        assert!(out
-            .command
-            .contains("gateway.existingSecret=keeper-gateway-config"));
+        let command = out.command.unwrap();
+        assert!(command.contains("helm install keeper-gateway keeper/keeper-gateway"));
+        assert!(command.contains("gateway.existingSecret=keeper-gateway-config"));
         assert!(out.extras[0].body.contains("kind: Secret"));
         assert!(out.extras[0].body.contains("gateway-config: \"eyJjb25m\""));
     }

@@ -117,6 +117,46 @@ fn server_that_is_not_a_region_or_host_is_a_usage_error() {
 }
 
 #[test]
+fn server_word_that_is_no_region_is_a_usage_error_listing_the_regions() {
+    let home = tempfile::tempdir().unwrap();
+    let mut command = gw(home.path());
+    command.args(["--server", "europe", "whoami"]);
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("US, EU, AU, CA, JP, GOV"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn server_with_a_sandbox_descriptor_is_a_usage_error() {
+    let sandbox = ServedSandbox::start();
+    let mut command = sandbox.command();
+    command.args(["--server", "EU", "whoami"]);
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--server"), "{}", stderr(&output));
+}
+
+#[test]
+fn server_variable_with_the_in_process_sandbox_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    let mut command = gw(home.path());
+    command
+        .env("KEEPER_SERVER", "EU")
+        .args(["--sandbox", "whoami"]);
+    let output = run(command);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("KEEPER_SERVER"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn unreachable_host_is_a_network_error() {
     let home = tempfile::tempdir().unwrap();
     let mut command = gw(home.path());

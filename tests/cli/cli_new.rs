@@ -184,7 +184,7 @@ fn existing_gateway_prints_upgrade_command_without_token() {
 }
 
 #[test]
-fn windows_prints_the_token_as_the_command() {
+fn windows_json_has_no_install_command_but_the_token_and_the_silent_install_line() {
     let sandbox = ServedSandbox::start();
     let output = run({
         let mut c = sandbox.command();
@@ -193,7 +193,45 @@ fn windows_prints_the_token_as_the_command() {
     });
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     let doc = json(&output);
-    assert_eq!(doc["install_command"], doc["token"]);
+    let token = doc["token"].as_str().expect("token");
+    assert!(doc["install_command"].is_null(), "{doc}");
+    assert_eq!(
+        doc["windows_silent_install_command"],
+        format!(
+            "keeper-gateway_windows_x86_64.exe /verysilent /suppressmsgboxes /norestart /token={token}"
+        )
+    );
+}
+
+#[test]
+fn windows_text_labels_the_token_and_points_to_the_installer() {
+    let sandbox = ServedSandbox::start();
+    let output = run({
+        let mut c = sandbox.command();
+        c.args([
+            "new",
+            "--non-interactive",
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--gateway",
+            "win-1",
+            "--os",
+            "windows",
+        ]);
+        c
+    });
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("One-Time Access Token (expires"), "{text}");
+    assert!(text.contains("Keeper Gateway download page"), "{text}");
+    assert!(text.contains("when the installer asks for it"), "{text}");
+    assert!(text.contains("Or install silently"), "{text}");
+    assert!(
+        !text.contains("Run this on the gateway host"),
+        "a token is not something to run: {text}"
+    );
 }
 
 #[test]

@@ -6,9 +6,14 @@
 mod support;
 
 mod account_respect;
+mod cli_completions;
+mod cli_docs;
+mod cli_env_bools;
 mod cli_errors;
 mod cli_new;
 mod cli_sandbox_demo;
+mod cli_token_file;
+mod cli_typos;
 mod cli_wizard;
 mod convergence;
 mod faults_retries;

@@ -2,6 +2,7 @@
 
 mod account;
 mod apply;
+mod docs;
 pub(crate) mod lists;
 mod new;
 mod sandbox;
@@ -9,7 +10,6 @@ mod sandbox;
 use super::args::{AppCommand, Cli, Command, GatewayCommand};
 use super::exit::CliError;
 use super::Ui;
-use clap::CommandFactory;
 
 /// Dispatches the parsed command line.
 pub async fn run(cli: Cli, ui: Ui) -> Result<(), CliError> {
@@ -27,15 +27,7 @@ pub async fn run(cli: Cli, ui: Ui) -> Result<(), CliError> {
         }
         Command::App(AppCommand::List) => lists::app_list(&global, ui).await,
         Command::Sandbox(command) => sandbox::run(&global, ui, command).await,
-        Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "gw-provision", &mut std::io::stdout());
-            Ok(())
-        }
-        Command::Man => {
-            let man = clap_mangen::Man::new(Cli::command());
-            man.render(&mut std::io::stdout())
-                .map_err(|e| CliError::new(super::exit::ExitStatus::Internal, e.to_string()))
-        }
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { dir } => docs::man(dir.as_deref()),
     }
 }

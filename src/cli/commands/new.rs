@@ -12,7 +12,10 @@ use crate::cli::Ui;
 use crate::provision::plan::{require_gateway_management, GatewayStep, ObservedGateway};
 use crate::provision::TokenKeeper;
 use crate::provision::{self, KeepNothing, Name, Progress, ProvisionInputs, StepKind, TargetOs};
+use std::path::Path;
 use std::sync::Arc;
+
+mod token_file;
 
 /// Demo defaults for `--sandbox`, the newcomer's first run.
 const DEMO_FOLDER: &str = "Gateway Lab";
@@ -29,6 +32,9 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
     };
     if !ui.interactive {
         fill_non_interactive(&mut partial, global.sandbox)?;
+    }
+    if let Some(path) = &args.token_file {
+        check_token_file(path)?;
     }
 
     let connection = connect::connect(global, ui).await?;
@@ -97,7 +103,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
 
     if args.dry_run {
         let outcome = provision::dry_run(&plan);
-        return print_outcome(ui, &outcome, &connection.server_label, true);
+        return print_outcome(ui, &outcome, &connection.server_label, true, None);
     }
     if let GatewayStep::Replace(old) = &plan.gateway {
         if !args.yes {
@@ -116,7 +122,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
             ));
         }
     }
-    let outcome = provision::execute(
+    let mut outcome = provision::execute(
         session,
         &mut observation,
         &plan,
@@ -131,8 +137,18 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
             eprintln!("{} {note}", console::style("note:").cyan().bold());
         }
     }
-    print_outcome(ui, &outcome, &connection.server_label, false)?;
-    // Shown: the kept token has done its job.
+    let token_file = match &args.token_file {
+        Some(path) => token_file::write(path, &mut outcome)?,
+        None => None,
+    };
+    print_outcome(
+        ui,
+        &outcome,
+        &connection.server_label,
+        false,
+        token_file.as_deref(),
+    )?;
+    // Shown (or written): the kept token has done its job.
     if let Some(app) = outcome.application.uid {
         keeper.forget(&app, plan.inputs.gateway.as_str());
     }
@@ -274,15 +290,33 @@ fn print_outcome(
     outcome: &provision::Outcome,
     server: &str,
     dry_run: bool,
+    token_file: Option<&Path>,
 ) -> Result<(), CliError> {
     match ui.output {
         OutputFormat::Json => {
-            let doc = output::outcome_json(outcome, server, dry_run);
+            let doc = output::outcome_json(outcome, server, dry_run, token_file);
             println!("{doc}");
         }
         OutputFormat::Text => {
-            print!("{}", output::outcome_text(outcome, dry_run, ui.stdout_tty));
+            let text = output::outcome_text(outcome, dry_run, ui.stdout_tty, token_file);
+            print!("{text}");
         }
+    }
+    Ok(())
+}
+
+/// `--token-file` must name a file in an existing directory: checked before anything is
+/// created, so a typo costs no gateway.
+fn check_token_file(path: &Path) -> Result<(), CliError> {
+    let dir = token_file::directory(path);
+    if path.is_dir() || !dir.is_dir() {
+        return Err(CliError::new(
+            ExitStatus::Usage,
+            format!(
+                "--token-file: {} is not a file in an existing directory",
+                path.display()
+            ),
+        ));
     }
     Ok(())
 }
