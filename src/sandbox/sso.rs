@@ -5,6 +5,7 @@
 //! request's transmission key. `POST /__sandbox/sso-login {"url"}` is that sign-in: it opens the
 //! payload and answers the token, whose login token resumes the login with AFTER_SSO.
 
+use crate::keeper::proto::sso_cloud::{SsoCloudRequest, SsoCloudResponse};
 use prost::Message;
 
 use crate::keeper::crypto::{aes_gcm_encrypt, b64url_decode, b64url_encode, random_bytes};
@@ -15,50 +16,6 @@ use super::login_steps::{remember_login, LoginProgress};
 
 /// `SsoCloudResponse.providerName` the sandbox's identity provider signs with.
 const PROVIDER_NAME: &str = "Sandbox IdP";
-
-/// `SsoCloud.SsoCloudRequest` (ssocloud.proto), what the URL's payload carries.
-#[derive(Clone, PartialEq, ::prost::Message)]
-struct SsoCloudRequest {
-    #[prost(bytes = "vec", tag = "1")]
-    message_session_uid: Vec<u8>,
-    #[prost(string, tag = "2")]
-    client_version: String,
-    #[prost(bool, tag = "3")]
-    embedded: bool,
-    #[prost(bool, tag = "4")]
-    json: bool,
-    #[prost(string, tag = "5")]
-    dest: String,
-    #[prost(string, tag = "6")]
-    idp_session_id: String,
-    #[prost(bool, tag = "7")]
-    force_login: bool,
-    #[prost(string, tag = "8")]
-    username: String,
-    #[prost(bool, tag = "9")]
-    detached: bool,
-}
-
-/// `SsoCloud.SsoCloudResponse`, what the login token decrypts to.
-#[derive(Clone, PartialEq, ::prost::Message)]
-struct SsoCloudResponse {
-    #[prost(string, tag = "1")]
-    command: String,
-    #[prost(bytes = "vec", tag = "2")]
-    message_session_uid: Vec<u8>,
-    #[prost(string, tag = "3")]
-    email: String,
-    #[prost(bytes = "vec", tag = "4")]
-    encrypted_login_token: Vec<u8>,
-    #[prost(string, tag = "5")]
-    provider_name: String,
-    #[prost(string, tag = "6")]
-    idp_session_id: String,
-    #[prost(bytes = "vec", tag = "7")]
-    encrypted_session_token: Vec<u8>,
-    #[prost(string, tag = "8")]
-    error_token: String,
-}
 
 /// The URL REDIRECT_CLOUD_SSO sends a login of this sandbox to.
 pub fn sso_url(host: &str) -> String {

@@ -5,6 +5,7 @@
 //! `SsoCloudRequest` (`payload=`), and the SSO Connect page shows a "login token" that is the
 //! `SsoCloudResponse` encrypted under the same transmission key. Only this client can open it.
 
+use crate::keeper::proto::sso_cloud::{SsoCloudRequest, SsoCloudResponse};
 use prost::Message;
 use zeroize::Zeroizing;
 
@@ -21,57 +22,6 @@ use crate::keeper::transport::{ServerKey, ServerPublicKey, Transport};
 const SSO_API_VERSION: i32 = 3;
 /// `SsoCloudRequest.dest`: the value for which SSO Connect shows a copyable login token.
 const SSO_DEST: &str = "commander";
-
-/// `SsoCloud.SsoCloudRequest` (ssocloud.proto), carried in the SSO URL.
-#[derive(Clone, PartialEq, ::prost::Message)]
-struct SsoCloudRequest {
-    #[prost(bytes = "vec", tag = "1")]
-    message_session_uid: Vec<u8>,
-    #[prost(string, tag = "2")]
-    client_version: String,
-    #[prost(bool, tag = "3")]
-    embedded: bool,
-    #[prost(bool, tag = "4")]
-    json: bool,
-    #[prost(string, tag = "5")]
-    dest: String,
-    #[prost(string, tag = "6")]
-    idp_session_id: String,
-    #[prost(bool, tag = "7")]
-    force_login: bool,
-    #[prost(string, tag = "8")]
-    username: String,
-    #[prost(bool, tag = "9")]
-    detached: bool,
-}
-
-/// `SsoCloud.SsoCloudResponse`, what the pasted token decrypts to.
-#[derive(Clone, PartialEq, ::prost::Message)]
-#[prost(skip_debug)]
-pub(crate) struct SsoCloudResponse {
-    #[prost(string, tag = "1")]
-    pub command: String,
-    #[prost(bytes = "vec", tag = "2")]
-    pub message_session_uid: Vec<u8>,
-    #[prost(string, tag = "3")]
-    pub email: String,
-    #[prost(bytes = "vec", tag = "4")]
-    pub encrypted_login_token: Vec<u8>,
-    #[prost(string, tag = "5")]
-    pub provider_name: String,
-    #[prost(string, tag = "6")]
-    pub idp_session_id: String,
-    #[prost(bytes = "vec", tag = "7")]
-    pub encrypted_session_token: Vec<u8>,
-    #[prost(string, tag = "8")]
-    pub error_token: String,
-}
-
-crate::keeper::proto::redacted_debug!(SsoCloudResponse {
-    command,
-    email,
-    provider_name
-});
 
 /// `REDIRECT_CLOUD_SSO` / `REDIRECT_ONSITE_SSO`: the account signs in at its identity provider.
 #[derive(Clone)]
