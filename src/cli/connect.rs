@@ -86,7 +86,10 @@ async fn connect_with(
 ) -> Result<Connection, CliError> {
     let sandbox = open_sandbox(global).await?;
     match sandbox {
-        Some(target) if !wants_account(global, &target.descriptor, purpose) => {
+        Some(target)
+            if !wants_account(global, &target.descriptor, purpose)
+                && !logged_in_to(global, &target.descriptor) =>
+        {
             connect_demo(target).await
         }
         sandbox => connect_account(global, ui, purpose, sandbox).await,
@@ -170,6 +173,26 @@ fn wants_account(global: &GlobalArgs, descriptor: &Descriptor, purpose: Purpose)
             .user
             .as_deref()
             .is_some_and(|u| !u.trim().eq_ignore_ascii_case(&descriptor.user))
+}
+
+/// True when `gw-provision login` saved a resumable session for this sandbox's demo account:
+/// later runs resume it (start_login + account_summary) instead of registering a new device and
+/// sending the password, as a run against a real account does after `login`.
+fn logged_in_to(global: &GlobalArgs, descriptor: &Descriptor) -> bool {
+    let Ok(home) = descriptor.host.parse::<Server>() else {
+        return false;
+    };
+    load_config(global, true)
+        .ok()
+        .and_then(|config| config.device_credentials())
+        .is_some_and(|device| {
+            device.clone_code.is_some()
+                && same_sandbox(&device.server, &home)
+                && device
+                    .username
+                    .as_deref()
+                    .is_some_and(|user| user.eq_ignore_ascii_case(&descriptor.user))
+        })
 }
 
 fn b64_config_set() -> bool {

@@ -81,6 +81,11 @@ fn fifty_gateways_in_one_run_then_nothing_then_prune_removes_exactly_the_dropped
     let sandbox = ServedSandbox::start();
     let dir = tempfile::tempdir().unwrap();
     let file = manifest(dir.path(), "Fleet App", names(0..50));
+    // As an administrator would: `login` once (persistent login), then apply.
+    let mut login = sandbox.command();
+    login.arg("login");
+    let logged_in = run(login);
+    assert!(logged_in.status.success(), "{}", stderr(&logged_in));
 
     reset_stats(&sandbox);
     let first = apply(&sandbox, &file, &[]);
@@ -91,14 +96,17 @@ fn fifty_gateways_in_one_run_then_nothing_then_prune_removes_exactly_the_dropped
     assert!(doc["gateways"][0]["install_command"].as_str().is_some());
     let counted = stats(&sandbox);
     let total = counted["total"].as_u64().unwrap();
-    // Measured: 60 = 10 + N. Login is 4 here because every test run is a fresh device
-    // (register_device, start_login, validate_auth_hash, account_summary; 3 for a saved
-    // device), then sync_down, the folder (execute_v2_command), application_add, the
-    // incremental sync_down that looks for a concurrent run's twin of the new folder and
-    // application, app_share_add, 50 × app_client_add, and ONE get_app_info: the gateway twin
-    // check done once for the application after all 50 were added (`new` does one per gateway).
-    // So 6 + N after login; the two convergence reads are what takes it past 8 + N.
-    assert_eq!(total, 10 + 50, "{counted}");
+    // 8 + N: the saved session resumes (start_login, account_summary), then sync_down, the
+    // folder (execute_v2_command), application_add, the incremental sync_down that looks for a
+    // concurrent run's twin of the new folder and application, app_share_add, 50 ×
+    // app_client_add, and ONE get_app_info: the gateway twin check done once for the
+    // application after all 50 were added (`new` does one per gateway).
+    assert_eq!(total, 8 + 50, "{counted}");
+    assert_eq!(
+        counted["requests"]["authentication/register_device"],
+        serde_json::Value::Null,
+        "{counted}"
+    );
     assert_eq!(counted["requests"]["vault/app_client_add"], 50, "{counted}");
     assert_eq!(counted["requests"]["vault/get_app_info"], 1, "{counted}");
     assert_eq!(gateway_names(&sandbox, "Fleet App").len(), 50);
