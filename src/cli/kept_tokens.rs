@@ -1,8 +1,13 @@
 //! Where the flow keeps a new gateway's token until it has been shown: one 0600 file per
 //! gateway under `$XDG_CONFIG_HOME/gw-provision/pending-tokens/`, written atomically, named by a
 //! hash of (server, account, application, gateway) so nothing about them shows in the name.
+//!
+//! A fleet run keeps a whole group's tokens in one `batch-*.json` file instead (one file system
+//! sync costs milliseconds; a thousand of them cost seconds). A batch names its (server, account)
+//! only by the same kind of hash; `find` reads the batches once per run.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -16,9 +21,19 @@ use crate::provision::kept::{KeepError, KeptToken, TokenKeeper};
 pub struct FileTokenKeeper {
     dir: PathBuf,
     scope: String,
+    /// The batch files, read on the first `find` after a change.
+    batches: Mutex<Option<Vec<(PathBuf, Batch)>>>,
 }
 
+/// A fleet group's kept tokens, in one file.
 #[derive(Serialize, Deserialize)]
+struct Batch {
+    /// The hash of (server, account): batches of other accounts in the same directory are skipped.
+    scope: String,
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
 struct Entry {
     app_uid: Uid,
     gateway: String,
@@ -60,7 +75,57 @@ impl FileTokenKeeper {
                 server_host.to_lowercase(),
                 username.to_lowercase()
             ),
+            batches: Mutex::new(None),
         }
+    }
+
+    fn scope_digest(&self) -> String {
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(self.scope.as_bytes());
+        b64url_encode(&digest[..18])
+    }
+
+    /// Runs `f` over this account's batches, reading them first if a change made that necessary.
+    fn with_batches<T>(&self, f: impl FnOnce(&mut Vec<(PathBuf, Batch)>) -> T) -> T {
+        let mut cached = self.batches.lock().unwrap_or_else(|e| e.into_inner());
+        let batches = cached.get_or_insert_with(|| {
+            let scope = self.scope_digest();
+            let Ok(dir) = std::fs::read_dir(&self.dir) else {
+                return Vec::new();
+            };
+            dir.flatten()
+                .map(|entry| entry.path())
+                .filter(|path| {
+                    path.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("batch-") && n.ends_with(".json"))
+                })
+                .filter_map(|path| {
+                    let text = Zeroizing::new(std::fs::read(&path).ok()?);
+                    let batch: Batch = serde_json::from_slice(&text).ok()?;
+                    (batch.scope == scope).then_some((path, batch))
+                })
+                .collect()
+        });
+        f(batches)
+    }
+
+    fn write(&self, path: &Path, text: &[u8], durable: bool) -> Result<(), KeepError> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            KeepError(format!("{what} in {}: {e}", self.dir.display()))
+        };
+        create_private_dir(&self.dir).map_err(|e| fail("cannot create the directory", &e))?;
+        // NamedTempFile is created 0600; renaming it over the old file is atomic.
+        let mut file = tempfile::NamedTempFile::new_in(&self.dir)
+            .map_err(|e| fail("cannot create a file", &e))?;
+        std::io::Write::write_all(&mut file, text).map_err(|e| fail("cannot write", &e))?;
+        if durable {
+            file.as_file()
+                .sync_all()
+                .map_err(|e| fail("cannot write", &e))?;
+        }
+        file.persist(path)
+            .map_err(|e| fail("cannot save", &e.error))?;
+        Ok(())
     }
 
     fn path(&self, app_uid: &Uid, gateway: &str) -> PathBuf {
@@ -81,47 +146,106 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 impl TokenKeeper for FileTokenKeeper {
     fn keep(&self, kept: &KeptToken) -> Result<(), KeepError> {
-        let fail = |what: &str, e: &dyn std::fmt::Display| {
-            KeepError(format!("{what} in {}: {e}", self.dir.display()))
-        };
-        create_private_dir(&self.dir).map_err(|e| fail("cannot create the directory", &e))?;
-        let entry = Entry {
-            app_uid: kept.app_uid,
-            gateway: kept.gateway.clone(),
-            token: Zeroizing::new(kept.token.expose().to_owned()),
-            expires_at_ms: kept.expires_at_ms,
+        let text = Zeroizing::new(
+            serde_json::to_vec(&Entry::of(kept))
+                .map_err(|e| KeepError(format!("cannot encode the entry: {e}")))?,
+        );
+        self.write(&self.path(&kept.app_uid, &kept.gateway), &text, true)
+    }
+
+    fn keep_all(&self, kept: &[KeptToken]) -> Result<(), KeepError> {
+        if kept.len() < 2 {
+            return kept.iter().try_for_each(|one| self.keep(one));
+        }
+        let batch = Batch {
+            scope: self.scope_digest(),
+            entries: kept.iter().map(Entry::of).collect(),
         };
         let text = Zeroizing::new(
-            serde_json::to_vec(&entry).map_err(|e| fail("cannot encode the entry", &e))?,
+            serde_json::to_vec(&batch)
+                .map_err(|e| KeepError(format!("cannot encode the entries: {e}")))?,
         );
-        // NamedTempFile is created 0600; renaming it over the old entry is atomic.
-        let mut file = tempfile::NamedTempFile::new_in(&self.dir)
-            .map_err(|e| fail("cannot create a file", &e))?;
-        std::io::Write::write_all(&mut file, &text).map_err(|e| fail("cannot write", &e))?;
-        file.as_file()
-            .sync_all()
-            .map_err(|e| fail("cannot write", &e))?;
-        file.persist(self.path(&kept.app_uid, &kept.gateway))
-            .map_err(|e| fail("cannot save", &e.error))?;
+        let name = format!(
+            "batch-{}.json",
+            b64url_encode(&crate::keeper::crypto::random_bytes(12))
+        );
+        let path = self.dir.join(name);
+        self.write(&path, &text, true)?;
+        self.with_batches(|batches| batches.push((path, batch)));
         Ok(())
     }
 
     fn find(&self, app_uid: &Uid, gateway: &str) -> Option<KeptToken> {
-        let text = Zeroizing::new(std::fs::read(self.path(app_uid, gateway)).ok()?);
-        let entry: Entry = serde_json::from_slice(&text).ok()?;
+        let matches = |entry: &Entry| {
+            entry.app_uid == *app_uid && entry.gateway.eq_ignore_ascii_case(gateway)
+        };
+        let single = std::fs::read(self.path(app_uid, gateway))
+            .ok()
+            .map(Zeroizing::new)
+            .and_then(|text| serde_json::from_slice::<Entry>(&text).ok())
+            .filter(matches);
+        let entry = match single {
+            Some(entry) => entry,
+            None => self.with_batches(|batches| {
+                batches
+                    .iter()
+                    .flat_map(|(_, batch)| &batch.entries)
+                    .find(|e| matches(e))
+                    .map(Entry::clone)
+            })?,
+        };
         let token: OneTimeToken = entry.token.parse().ok()?;
-        (entry.app_uid == *app_uid && entry.gateway.eq_ignore_ascii_case(gateway)).then(|| {
-            KeptToken {
-                app_uid: entry.app_uid,
-                gateway: entry.gateway,
-                token,
-                expires_at_ms: entry.expires_at_ms,
-            }
+        Some(KeptToken {
+            app_uid: entry.app_uid,
+            gateway: entry.gateway,
+            token,
+            expires_at_ms: entry.expires_at_ms,
         })
     }
 
     fn forget(&self, app_uid: &Uid, gateway: &str) {
-        let _ = std::fs::remove_file(self.path(app_uid, gateway));
+        self.forget_all(&[(*app_uid, gateway.to_owned())]);
+    }
+
+    fn forget_all(&self, gone: &[(Uid, String)]) {
+        let is_gone = |entry: &Entry| {
+            gone.iter().any(|(app, name)| {
+                entry.app_uid == *app && entry.gateway.eq_ignore_ascii_case(name)
+            })
+        };
+        for (app_uid, gateway) in gone {
+            let _ = std::fs::remove_file(self.path(app_uid, gateway));
+        }
+        self.with_batches(|batches| {
+            batches.retain_mut(|(path, batch)| {
+                let before = batch.entries.len();
+                batch.entries.retain(|e| !is_gone(e));
+                if batch.entries.len() == before {
+                    return true;
+                }
+                if batch.entries.is_empty() {
+                    let _ = std::fs::remove_file(&*path);
+                    return false;
+                }
+                // Forgetting need not be durable: a token left behind is checked against the
+                // server before any use.
+                if let Ok(text) = serde_json::to_vec(&*batch) {
+                    let _ = self.write(path, &Zeroizing::new(text), false);
+                }
+                true
+            })
+        });
+    }
+}
+
+impl Entry {
+    fn of(kept: &KeptToken) -> Entry {
+        Entry {
+            app_uid: kept.app_uid,
+            gateway: kept.gateway.clone(),
+            token: Zeroizing::new(kept.token.expose().to_owned()),
+            expires_at_ms: kept.expires_at_ms,
+        }
     }
 }
 
@@ -178,5 +302,53 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(dir_mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn a_fleet_keeps_its_tokens_in_one_private_file_and_forgets_them_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let place = dir.path().join("p");
+        let keeper = FileTokenKeeper::in_dir(place.clone(), "keepersecurity.com", "a@b.c");
+        let app = Uid::generate();
+        let tokens: Vec<KeptToken> = ["edge-1", "edge-2", "edge-3"]
+            .iter()
+            .map(|name| KeptToken {
+                gateway: (*name).into(),
+                ..kept(app)
+            })
+            .collect();
+        keeper.keep_all(&tokens).unwrap();
+        let files: Vec<_> = std::fs::read_dir(&place).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1, "one durable write for the whole group");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = files[0].metadata().unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+
+        // A later run (a new keeper) finds each of them; another account finds none.
+        let later = FileTokenKeeper::in_dir(place.clone(), "keepersecurity.com", "A@B.C");
+        let found = later.find(&app, "EDGE-2").expect("kept in the batch");
+        assert_eq!(found.token.expose(), tokens[1].token.expose());
+        let other = FileTokenKeeper::in_dir(place.clone(), "keepersecurity.com", "x@b.c");
+        assert!(other.find(&app, "edge-2").is_none());
+
+        later.forget_all(&[(app, "edge-1".into()), (app, "Edge-2".into())]);
+        let again = FileTokenKeeper::in_dir(place.clone(), "keepersecurity.com", "a@b.c");
+        assert!(again.find(&app, "edge-1").is_none());
+        assert!(again.find(&app, "edge-2").is_none());
+        assert_eq!(
+            again
+                .find(&app, "edge-3")
+                .map(|k| k.token.expose().to_owned()),
+            Some(tokens[2].token.expose().to_owned())
+        );
+        again.forget(&app, "edge-3");
+        assert_eq!(
+            std::fs::read_dir(&place).unwrap().count(),
+            0,
+            "an empty batch is removed"
+        );
     }
 }

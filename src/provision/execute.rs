@@ -258,7 +258,7 @@ pub async fn execute(
     let minted = gateway_step(
         session,
         &group.app,
-        (inputs, &plan.gateway),
+        (inputs, &plan.gateway, None),
         keeper,
         (&mut done, &mut notes),
         Verify::Now,
@@ -475,10 +475,13 @@ pub(crate) enum Verify {
 }
 
 /// Step 4 for one gateway: remove the old one if replacing, keep the new token, add the client.
+///
+/// `prekept` is a token the caller already kept for this gateway (`apply` keeps a whole
+/// group's tokens in one durable write); without one, the token is made and kept here.
 pub(crate) async fn gateway_step(
     session: &Session,
     app: &Application,
-    (inputs, step): (&ProvisionInputs, &GatewayStep),
+    (inputs, step, prekept): (&ProvisionInputs, &GatewayStep, Option<KeptToken>),
     keeper: &dyn TokenKeeper,
     (done, notes): (&mut Done, &mut Vec<String>),
     verify: Verify,
@@ -520,16 +523,17 @@ pub(crate) async fn gateway_step(
             .push(format!("removed the old gateway '{}'", old.name));
     }
 
-    let expires_at_ms = ksm::first_access_expiry(inputs.token_expiry_minutes);
-    let kept = KeptToken {
-        app_uid: app.uid,
-        gateway: name.to_owned(),
-        token: OneTimeToken::generate(session.server().token_prefix()),
-        expires_at_ms,
+    let kept = match prekept {
+        Some(kept) => kept,
+        None => {
+            let kept = new_token(session, app, inputs);
+            keeper
+                .keep(&kept)
+                .map_err(|e| done.fail(StepKind::Gateway, e))?;
+            kept
+        }
     };
-    keeper
-        .keep(&kept)
-        .map_err(|e| done.fail(StepKind::Gateway, e))?;
+    let expires_at_ms = kept.expires_at_ms;
     let minted =
         ksm::add_gateway_client_with_token(session, app, name, kept.token.clone(), expires_at_ms)
             .await
@@ -561,6 +565,21 @@ pub(crate) async fn gateway_step(
         expires_at: minted.expires_at,
         added: Some(minted.client_id),
     })
+}
+
+/// A new One-Time Access Token for `inputs`' gateway in `app`, made on this machine and not yet
+/// kept.
+pub(crate) fn new_token(
+    session: &Session,
+    app: &Application,
+    inputs: &ProvisionInputs,
+) -> KeptToken {
+    KeptToken {
+        app_uid: app.uid,
+        gateway: inputs.gateway.as_str().to_owned(),
+        token: OneTimeToken::generate(session.server().token_prefix()),
+        expires_at_ms: ksm::first_access_expiry(inputs.token_expiry_minutes),
+    }
 }
 
 /// Whether another gateway-type client named `name` (any case) is older than ours, so ours must go.

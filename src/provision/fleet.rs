@@ -10,12 +10,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures_util::stream::{self, StreamExt};
 
-use super::execute::{credential, ensure_group, gateway_step, lost_to_twin};
+use super::execute::{credential, ensure_group, gateway_step, lost_to_twin, new_token};
 use super::execute::{Done, Minted, Progress, ProvisionError, StepKind, Verify};
 pub use super::fleet_report::{dry_run, FleetOutcome, GatewayReport, GroupReport};
 use super::fleet_report::{removal_report, report};
 use super::inputs::ProvisionInputs;
-use super::kept::TokenKeeper;
+use super::kept::{KeepError, KeptToken, TokenKeeper};
 use super::observe::{gateway_clients, Observation};
 use super::plan::{check_policy, find_gateway, plan_gateway, plan_group, policy_warnings};
 use super::plan::{Action, ExistingGateway, GatewayStep, GroupSteps, KeptGateway, Observed};
@@ -327,14 +327,22 @@ pub async fn execute(
         let app = &ensured.app;
 
         progress.started(StepKind::Gateway);
+        let prekept = keep_new_tokens(session, app, &group.gateways, keeper);
         let mut minted: Vec<(usize, Result<Minted, ProvisionError>, Vec<String>)> =
-            stream::iter(group.gateways.iter().enumerate())
-                .map(|(index, (inputs, step))| async move {
+            stream::iter(group.gateways.iter().zip(prekept).enumerate())
+                .map(|(index, ((inputs, step), prekept))| async move {
                     let (mut done, mut notes) = (Done::default(), Vec::new());
+                    let prekept = match prekept {
+                        Prekept::Token(kept) => Some(kept),
+                        Prekept::Failed(e) => {
+                            return (index, Err(done.fail(StepKind::Gateway, e)), notes)
+                        }
+                        Prekept::No => None,
+                    };
                     let result = gateway_step(
                         session,
                         app,
-                        (inputs, step),
+                        (inputs, step, prekept),
                         keeper,
                         (&mut done, &mut notes),
                         Verify::Later,
@@ -406,6 +414,47 @@ pub async fn execute(
         outcome.gateways.extend(removed);
     }
     outcome
+}
+
+/// A group's token for one gateway, kept before the group's first `app_client_add`.
+enum Prekept {
+    /// Kept with the others: `gateway_step` uses it.
+    Token(KeptToken),
+    /// The one durable write failed, so this gateway is not started.
+    Failed(KeepError),
+    /// Not a plain create (a replacement forgets the old gateway's token first, so it keeps
+    /// its own new one afterwards), or nothing to mint.
+    No,
+}
+
+/// Makes the tokens of the group's new gateways and keeps them all in one durable write, so a
+/// thousand gateways cost one file system sync instead of a thousand.
+fn keep_new_tokens(
+    session: &Session,
+    app: &crate::keeper::vault::Application,
+    gateways: &[(ProvisionInputs, GatewayStep)],
+    keeper: &dyn TokenKeeper,
+) -> Vec<Prekept> {
+    let tokens: Vec<Option<KeptToken>> = gateways
+        .iter()
+        .map(|(inputs, step)| {
+            matches!(step, GatewayStep::Create).then(|| new_token(session, app, inputs))
+        })
+        .collect();
+    let all: Vec<KeptToken> = tokens.iter().flatten().cloned().collect();
+    let failure = if all.is_empty() {
+        None
+    } else {
+        keeper.keep_all(&all).err()
+    };
+    tokens
+        .into_iter()
+        .map(|token| match (token, &failure) {
+            (None, _) => Prekept::No,
+            (Some(_), Some(e)) => Prekept::Failed(KeepError(e.0.clone())),
+            (Some(kept), None) => Prekept::Token(kept),
+        })
+        .collect()
 }
 
 /// The twin check of [`gateway_step`], once for all gateways this run added to `app`: one

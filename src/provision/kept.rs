@@ -48,6 +48,17 @@ pub trait TokenKeeper: Send + Sync {
     fn find(&self, app_uid: &Uid, gateway: &str) -> Option<KeptToken>;
     /// Forgets it (shown, or its gateway removed).
     fn forget(&self, app_uid: &Uid, gateway: &str);
+    /// Keeps all of `kept` durably, at once: for a fleet, one durable write instead of one per
+    /// gateway (a file system sync costs milliseconds).
+    fn keep_all(&self, kept: &[KeptToken]) -> Result<(), KeepError> {
+        kept.iter().try_for_each(|one| self.keep(one))
+    }
+    /// Forgets all of `gone` (application, gateway) at once.
+    fn forget_all(&self, gone: &[(Uid, String)]) {
+        for (app_uid, gateway) in gone {
+            self.forget(app_uid, gateway);
+        }
+    }
 }
 
 /// Keeps nothing: for callers that show the token at once and accept the risk (tests, tools).

@@ -12,6 +12,7 @@ use crate::cli::kept_tokens::FileTokenKeeper;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard;
 use crate::cli::Ui;
+use crate::keeper::uid::Uid;
 use crate::provision::fleet::{self, FleetPlan};
 use crate::provision::manifest;
 use crate::provision::plan::GatewayStep;
@@ -112,11 +113,13 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: ApplyArgs) -> Result<(), Cli
         })?;
     }
     // Shown (and written): the kept tokens have done their job.
-    for shown in outcome.gateways.iter().filter(|g| g.token.is_some()) {
-        if let Some(app) = &shown.app_uid {
-            keeper.forget(app, &shown.name);
-        }
-    }
+    let shown: Vec<(Uid, String)> = outcome
+        .gateways
+        .iter()
+        .filter(|g| g.token.is_some())
+        .filter_map(|g| Some((g.app_uid?, g.name.clone())))
+        .collect();
+    keeper.forget_all(&shown);
     match outcome.failed() {
         0 => Ok(()),
         failed => Err(CliError::new(
