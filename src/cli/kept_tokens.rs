@@ -191,7 +191,7 @@ impl TokenKeeper for FileTokenKeeper {
                     .iter()
                     .flat_map(|(_, batch)| &batch.entries)
                     .find(|e| matches(e))
-                    .map(Entry::clone)
+                    .cloned()
             })?,
         };
         let token: OneTimeToken = entry.token.parse().ok()?;
