@@ -8,6 +8,7 @@ use super::inputs::{ProvisionInputs, TargetOs};
 use super::install::{self, GatewayCredential, InstallInstructions};
 use super::kept::{KeepError, KeptToken, TokenKeeper};
 use super::observe::{gateway_clients, Observation};
+use super::pam_config::{dry_run_outcome, ensure_pam_config, PamConfigOutcome};
 use super::plan::{
     make_plan, Action, GatewayStep, GroupSteps, ObservedGateway, Plan, PlanError, Step,
 };
@@ -15,6 +16,7 @@ pub use super::remove::remove_gateway;
 use crate::keeper::auth::Session;
 use crate::keeper::ksm::{self, KsmConfig, KsmError, OneTimeToken, RedeemOptions};
 use crate::keeper::pam::PamError;
+use crate::keeper::router::RouterError;
 use crate::keeper::uid::Uid;
 use crate::keeper::vault::{self, Application, DefaultPermissions, SharedFolder, VaultError};
 use crate::keeper::vault::{RootObject, VaultSnapshot};
@@ -34,6 +36,8 @@ pub enum StepKind {
     Gateway,
     /// Redeeming the token into a gateway config (docker/kubernetes).
     Config,
+    /// Step 5: the PAM configuration.
+    PamConfig,
 }
 
 impl StepKind {
@@ -46,6 +50,7 @@ impl StepKind {
             StepKind::Share => "Can Edit share",
             StepKind::Gateway => "Gateway",
             StepKind::Config => "Gateway config",
+            StepKind::PamConfig => "PAM configuration",
         }
     }
 }
@@ -81,6 +86,9 @@ pub enum ProvisionError {
     /// A PAM call failed.
     #[error(transparent)]
     Pam(#[from] PamError),
+    /// A call to Keeper's router (the PAM configuration's settings) failed.
+    #[error(transparent)]
+    Router(#[from] RouterError),
     /// The new gateway's token could not be kept before creating it.
     #[error(transparent)]
     Keep(#[from] KeepError),
@@ -155,6 +163,8 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// What this run did that the user should know of (a twin settled, a kept token shown).
     pub notes: Vec<String>,
+    /// Step 5: the PAM configuration, when one was asked for.
+    pub pam_config: Option<PamConfigOutcome>,
 }
 
 /// Plans against an observation.
@@ -197,6 +207,11 @@ pub fn dry_run(plan: &Plan) -> Outcome {
         install: None,
         warnings: plan.warnings.clone(),
         notes: Vec::new(),
+        pam_config: inputs
+            .pam_config
+            .as_ref()
+            .zip(plan.pam_config.as_ref())
+            .map(|(wanted, step)| dry_run_outcome(wanted, step)),
     }
 }
 
@@ -279,6 +294,45 @@ pub async fn execute(
         .await
         .map_err(|e| done.fail(StepKind::Config, e))?;
 
+    let mut gateway_uid = gateway_uid;
+    let pam_config = match (&inputs.pam_config, &plan.pam_config) {
+        (Some(wanted), Some(step)) => {
+            progress.started(StepKind::PamConfig);
+            let controller = match (step.writes(), observation.observed.gateway_controller) {
+                (false, Some(uid)) if gateway_uid.is_none() || gateway_uid == Some(uid) => uid,
+                _ => super::pam_config::controller_uid(
+                    session,
+                    &group.app.uid,
+                    inputs.gateway.as_str(),
+                )
+                .await
+                .map_err(|e| done.fail(StepKind::PamConfig, e))?
+                .ok_or_else(|| {
+                    done.fail(
+                        StepKind::PamConfig,
+                        PamError::NotFound(format!(
+                            "gateway '{}' in pam/get_controllers",
+                            inputs.gateway
+                        )),
+                    )
+                })?,
+            };
+            gateway_uid = Some(controller);
+            let outcome = ensure_pam_config(
+                session,
+                wanted,
+                step,
+                (&group.folder, &controller),
+                &observation.snapshot,
+                &mut done,
+            )
+            .await?;
+            progress.finished(StepKind::PamConfig, outcome.action, wanted.title.as_str());
+            Some(outcome)
+        }
+        _ => None,
+    };
+
     Ok(Outcome {
         shared_folder: Resolved {
             uid: Some(group.folder.uid),
@@ -303,6 +357,7 @@ pub async fn execute(
         install: Some(install),
         warnings: plan.warnings.clone(),
         notes,
+        pam_config,
     })
 }
 

@@ -163,6 +163,7 @@ pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestError> {
                 existing: existing.is_some_and(|e| *e.get_ref()),
                 replace: false,
                 token_expiry_minutes: token_expiry,
+                pam_config: None,
             },
             line,
         });
