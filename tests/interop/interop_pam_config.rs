@@ -96,3 +96,52 @@ fn commander_finds_one_local_pam_configuration_bound_to_the_gateway_and_a_rerun_
     let seen = commander_check(&sandbox, &python, &again);
     assert_eq!(seen["config_uid"], config_uid, "still exactly one");
 }
+
+#[test]
+fn a_configuration_commanders_pam_config_new_made_is_reused_by_a_rerun_for_its_gateway() {
+    let Some(python) = interop_python() else {
+        return;
+    };
+    let sandbox = ServedSandbox::start();
+    // The gateway first, without a configuration; then Commander makes one for it.
+    let mut command = sandbox.command();
+    command.args(new_args(
+        "Interop PAM",
+        "Interop PAM App",
+        "pam-gw",
+        "linux",
+    ));
+    let output = run(command);
+    assert!(output.status.success(), "new: {}", stderr(&output));
+    let descriptor = sandbox.descriptor_path.to_string_lossy().into_owned();
+    let made = run_script(
+        &python,
+        &python_home(&sandbox),
+        "commander_pam_config_new.py",
+        &[
+            "--descriptor",
+            &descriptor,
+            "--title",
+            "Lab Config",
+            "--gateway",
+            "pam-gw",
+            "--folder",
+            "Interop PAM",
+        ],
+        &[],
+    )
+    .doc;
+    assert!(
+        made["peer_errors"].as_array().is_some_and(Vec::is_empty),
+        "{made}"
+    );
+
+    let again = new_with_pam(&sandbox, &["--existing"]);
+    assert_eq!(again["pam_configuration"]["action"], "reused", "{again}");
+    assert_eq!(again["pam_configuration"]["uid"], made["config_uid"]);
+    assert_eq!(
+        again["pam_configuration"]["settings"],
+        serde_json::json!({"connections": true, "tunneling": true, "rotation": true, "recording": false}),
+        "the switches Commander wrote, read back from the DAG"
+    );
+}

@@ -231,6 +231,7 @@ fn settings_in(configuration: &Uid, items: &[SyncItem]) -> Option<AllowedSetting
     let uid = configuration.to_string();
     items
         .iter()
+        .rev()
         .filter(|item| item.kind == "data")
         .filter(|item| item.reference.as_ref().is_some_and(|r| r.value == uid))
         .filter(|item| item.path.as_deref().is_none_or(|p| p == "meta"))
@@ -239,7 +240,7 @@ fn settings_in(configuration: &Uid, items: &[SyncItem]) -> Option<AllowedSetting
             let meta: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
             serde_json::from_value(meta.get("allowedSettings")?.clone()).ok()
         })
-        .last()
+        .next()
 }
 
 #[cfg(test)]
