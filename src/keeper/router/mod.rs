@@ -109,6 +109,22 @@ impl AllowedSettings {
             && holds(self.recording, observed.recording)
     }
 
+    /// The `allowedSettings` JSON exactly as Commander sends it: Python's `json.dumps` of the
+    /// switches that are set, in Commander's order, with its `", "` and `": "` separators.
+    pub fn to_commander_json(&self) -> Vec<u8> {
+        let set = [
+            ("connections", self.connections),
+            ("portForwards", self.tunneling),
+            ("rotation", self.rotation),
+            ("sessionRecording", self.recording),
+        ];
+        let entries: Vec<String> = set
+            .iter()
+            .filter_map(|(key, value)| value.map(|on| format!("\"{key}\": {on}")))
+            .collect();
+        format!("{{{}}}", entries.join(", ")).into_bytes()
+    }
+
     /// `observed` with the switches set here written over it (the router merges the same way).
     pub fn merged_over(&self, observed: &AllowedSettings) -> AllowedSettings {
         AllowedSettings {
@@ -125,8 +141,7 @@ pub fn network_configuration_request(
     configuration: &Uid,
     settings: &AllowedSettings,
 ) -> PamNetworkConfigurationRequest {
-    // Serializing four optional booleans cannot fail.
-    let json = serde_json::to_vec(settings).unwrap_or_default();
+    let json = settings.to_commander_json();
     PamNetworkConfigurationRequest {
         record_uid: configuration.as_bytes().to_vec(),
         network_settings: Some(PamNetworkSettings {
