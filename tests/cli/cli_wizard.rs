@@ -56,7 +56,8 @@ fn wizard_asks_for_each_input_then_provisions() {
     p.send(ENTER).unwrap();
     p.expect("New or existing gateway?").unwrap();
     p.send(ENTER).unwrap();
-    p.expect("Create a PAM configuration for this gateway?").unwrap();
+    p.expect("Create a PAM configuration for this gateway?")
+        .unwrap();
     p.send("y").unwrap();
     p.expect("PAM configuration title").unwrap();
     p.send(ENTER).unwrap(); // the default, "wiz-1 Configuration"
@@ -76,7 +77,8 @@ fn wizard_asks_for_each_input_then_provisions() {
     p.send(ENTER).unwrap();
     p.expect("New or existing gateway?").unwrap();
     p.send(ENTER).unwrap();
-    p.expect("Create a PAM configuration for this gateway?").unwrap();
+    p.expect("Create a PAM configuration for this gateway?")
+        .unwrap();
     p.send("n").unwrap();
     p.expect("Go ahead?").unwrap();
     p.send("y").unwrap();

@@ -252,3 +252,49 @@ fn pam_config_with_rotation_is_refused_exit_7_when_the_role_disallows_rotation()
     assert_eq!(doc["shared_folder"]["action"], "created");
     assert_eq!(doc["pam_configuration"]["settings"]["rotation"], false);
 }
+
+#[test]
+fn pam_config_in_a_fleet_manifest_is_created_per_gateway_then_reused_by_a_reapply() {
+    let sandbox = ServedSandbox::start();
+    let file = sandbox.dir.path().join("fleet.toml");
+    std::fs::write(
+        &file,
+        "[defaults]\nfolder = \"PAM Fleet\"\napp = \"PAM Fleet App\"\nos = \"linux\"\ntunneling = true\n\n\
+         [[gateway]]\nname = \"edge-1\"\npam_config = \"Edge 1 Config\"\n\n\
+         [[gateway]]\nname = \"edge-2\"\n",
+    )
+    .unwrap();
+    let apply = |extra: &[&str]| {
+        let mut command = sandbox.command();
+        command
+            .args(["--output", "json", "apply", "-f"])
+            .arg(&file)
+            .args(extra);
+        run(command)
+    };
+    let dry = apply(&["--dry-run"]);
+    assert!(dry.status.success(), "stderr: {}", stderr(&dry));
+    let doc = json(&dry);
+    assert_eq!(
+        doc["gateways"][0]["pam_configuration"]["action"],
+        "would-create"
+    );
+    assert!(doc["gateways"][1].get("pam_configuration").is_none());
+
+    let first = apply(&[]);
+    assert!(first.status.success(), "stderr: {}", stderr(&first));
+    let first = json(&first);
+    let pam = &first["gateways"][0]["pam_configuration"];
+    assert_eq!(pam["action"], "created");
+    assert_eq!(pam["settings"]["tunneling"], true);
+    assert_eq!(first["gateways"][0]["uid"], gateway_uid(&sandbox, "edge-1"));
+
+    let again = apply(&[]);
+    assert!(again.status.success(), "stderr: {}", stderr(&again));
+    let again = json(&again);
+    assert_eq!(
+        again["gateways"][0]["pam_configuration"]["action"],
+        "reused"
+    );
+    assert_eq!(again["gateways"][0]["pam_configuration"]["uid"], pam["uid"]);
+}
