@@ -106,12 +106,14 @@ pub async fn observe(
         }
     }
     let mut pam_configs = HashMap::new();
-    for wanted in desired.iter().filter_map(|d| d.pam_config.as_ref()) {
-        let title = wanted.title.to_string();
-        if !pam_configs.contains_key(&title) {
-            let found = observe_pam_configs(session, &observation.snapshot, &title).await?;
-            pam_configs.insert(title, found);
-        }
+    let titles: BTreeSet<&str> = desired
+        .iter()
+        .filter_map(|d| d.pam_config.as_ref())
+        .map(|w| w.title.as_str())
+        .collect();
+    for title in titles {
+        let found = observe_pam_configs(session, &observation.snapshot, title).await?;
+        pam_configs.insert(title.to_owned(), found);
     }
     Ok(FleetObservation {
         observation,
