@@ -8,7 +8,7 @@ use super::inputs::{ProvisionInputs, TargetOs};
 use super::install::{self, GatewayCredential, InstallInstructions};
 use super::kept::{KeepError, KeptToken, TokenKeeper};
 use super::observe::{gateway_clients, Observation};
-use super::pam_config::{dry_run_outcome, ensure_pam_config, PamConfigOutcome};
+use super::pam_config::{dry_run_outcome, PamConfigOutcome};
 use super::plan::{
     make_plan, Action, GatewayStep, GroupSteps, ObservedGateway, Plan, PlanError, Step,
 };
@@ -294,43 +294,26 @@ pub async fn execute(
         .await
         .map_err(|e| done.fail(StepKind::Config, e))?;
 
-    let mut gateway_uid = gateway_uid;
-    let pam_config = match (&inputs.pam_config, &plan.pam_config) {
+    let (pam_config, gateway_uid) = match (&inputs.pam_config, &plan.pam_config) {
         (Some(wanted), Some(step)) => {
-            progress.started(StepKind::PamConfig);
-            let controller = match (step.writes(), observation.observed.gateway_controller) {
-                (false, Some(uid)) if gateway_uid.is_none() || gateway_uid == Some(uid) => uid,
-                _ => super::pam_config::controller_uid(
-                    session,
-                    &group.app.uid,
-                    inputs.gateway.as_str(),
-                )
-                .await
-                .map_err(|e| done.fail(StepKind::PamConfig, e))?
-                .ok_or_else(|| {
-                    done.fail(
-                        StepKind::PamConfig,
-                        PamError::NotFound(format!(
-                            "gateway '{}' in pam/get_controllers",
-                            inputs.gateway
-                        )),
-                    )
-                })?,
+            let target = super::pam_config::Target {
+                folder: &group.folder,
+                app: &group.app.uid,
+                gateway: inputs.gateway.as_str(),
+                known_controller: gateway_uid.or(observation.observed.gateway_controller),
             };
-            gateway_uid = Some(controller);
-            let outcome = ensure_pam_config(
+            let (made, controller) = super::pam_config::run_step(
                 session,
-                wanted,
-                step,
-                (&group.folder, &controller),
                 &observation.snapshot,
+                (wanted, step),
+                &target,
                 &mut done,
+                progress,
             )
             .await?;
-            progress.finished(StepKind::PamConfig, outcome.action, wanted.title.as_str());
-            Some(outcome)
+            (Some(made), Some(controller))
         }
-        _ => None,
+        _ => (None, gateway_uid),
     };
 
     Ok(Outcome {
