@@ -298,3 +298,39 @@ fn pam_config_in_a_fleet_manifest_is_created_per_gateway_then_reused_by_a_reappl
     );
     assert_eq!(again["gateways"][0]["pam_configuration"]["uid"], pam["uid"]);
 }
+
+#[test]
+fn pam_config_rerun_after_a_failed_binding_binds_the_same_record_and_shows_the_kept_token() {
+    let sandbox = ServedSandbox::start();
+    sandbox.inject_fault("pam/set_configuration_controller", "http_500", 1);
+    let failed = new_with_pam(&sandbox, "edge-1", "Lab Config", &["--rotation", "on"]);
+    assert!(!failed.status.success(), "the binding failed");
+    let text = stderr(&failed);
+    assert!(
+        text.contains("PAM configuration") && text.contains("Re-run"),
+        "{text}"
+    );
+
+    // The same command again: the record made before is finished, not duplicated, and the
+    // gateway's token, never shown, is shown now.
+    let again = new_with_pam(&sandbox, "edge-1", "Lab Config", &["--rotation", "on"]);
+    assert!(again.status.success(), "stderr: {}", stderr(&again));
+    let again = json(&again);
+    assert_eq!(again["pam_configuration"]["action"], "updated");
+    assert!(
+        again["token"].is_string(),
+        "the kept token is shown: {again}"
+    );
+    let uid = again["pam_configuration"]["uid"].clone();
+
+    let check = new_with_pam(&sandbox, "edge-1", "Lab Config", &["--existing"]);
+    assert!(check.status.success(), "stderr: {}", stderr(&check));
+    let check = json(&check);
+    assert_eq!(
+        check["pam_configuration"]["action"], "reused",
+        "now bound: {check}"
+    );
+    assert_eq!(check["pam_configuration"]["uid"], uid);
+    let warnings = check["warnings"].to_string();
+    assert!(!warnings.contains("are titled"), "no twin: {warnings}");
+}
