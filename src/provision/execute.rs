@@ -50,7 +50,7 @@ impl StepKind {
             StepKind::Share => "Can Edit share",
             StepKind::Gateway => "Gateway",
             StepKind::Config => "Gateway config",
-            StepKind::PamConfig => "PAM configuration",
+            StepKind::PamConfig => "PAM config",
         }
     }
 }
