@@ -309,6 +309,81 @@ pub struct NewArgs {
     /// (required for --replace when there is no terminal).
     #[arg(long, short = 'y', value_parser = EnvBool::new(), action = ArgAction::SetTrue, env = "GW_PROVISION_YES")]
     pub yes: bool,
+
+    /// The PAM configuration's settings.
+    #[command(flatten)]
+    pub pam: PamConfigArgs,
+}
+
+/// Flags of the PAM configuration step (`new`), as Commander's `pam config new` takes them.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "PAM configuration")]
+pub struct PamConfigArgs {
+    /// Also create (or reuse) a PAM configuration with this title for the gateway, in the
+    /// shared folder (Commander's `pam config new`). The wizard asks when it is not given.
+    #[arg(long, value_name = "TITLE", env = "GW_PROVISION_PAM_CONFIG")]
+    pub pam_config: Option<String>,
+
+    /// Do not create a PAM configuration, and do not ask.
+    #[arg(long, conflicts_with = "pam_config")]
+    pub no_pam_config: bool,
+
+    /// Where the configuration's resources live. Only `local` (a local network, no cloud
+    /// credentials) is provisioned; the cloud environments are refused.
+    #[arg(long, value_enum, value_name = "ENV", default_value_t = PamEnvironmentArg::Local, env = "GW_PROVISION_PAM_ENVIRONMENT")]
+    pub pam_environment: PamEnvironmentArg,
+
+    /// Connections (interactive sessions through the gateway). Default: Keeper's (off).
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub connections: Option<Switch>,
+
+    /// Tunneling (port forwards). Default: Keeper's (off).
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub tunneling: Option<Switch>,
+
+    /// Password rotation. Default: Keeper's (on); needs the role's rotation enforcement.
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub rotation: Option<Switch>,
+
+    /// Session recording of connections. Default: Keeper's (off).
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub recording: Option<Switch>,
+}
+
+impl PamConfigArgs {
+    /// Whether any switch was given.
+    pub fn any_switch(&self) -> bool {
+        self.connections.is_some()
+            || self.tunneling.is_some()
+            || self.rotation.is_some()
+            || self.recording.is_some()
+    }
+}
+
+/// `--pam-environment`: Commander's `--environment` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PamEnvironmentArg {
+    /// A local network (`pamNetworkConfiguration`).
+    Local,
+    /// AWS (refused: needs cloud credentials).
+    Aws,
+    /// Azure (refused: needs cloud credentials).
+    Azure,
+    /// Google Cloud (refused: needs cloud credentials).
+    Gcp,
+    /// An Active Directory domain (refused: needs an administrative credential).
+    Domain,
+    /// Oracle Cloud (refused: needs cloud credentials).
+    Oci,
+}
+
+/// An on/off switch of the PAM configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 /// Flags of `gw-provision apply`.

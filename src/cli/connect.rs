@@ -237,9 +237,12 @@ fn sandbox_transport(
         )
         .hint("use the descriptor `gw-provision sandbox serve --descriptor FILE` wrote, unedited")
     })?;
+    // The sandbox serves the router's paths itself, on the same host and port.
+    let router_url = format!("https://{}", server.host());
     let mut options = TransportOptions::new(server);
     options.custom_server_key = Some((descriptor.server_key_id, key.clone()));
     options.ca_cert_pem = Some(descriptor.ca_cert_pem.clone());
+    options.router_url = Some(router_url);
     let redeem = RedeemOptions {
         hostname: Some(descriptor.host.clone()),
         server_public_key: Some((descriptor.server_key_id, key)),
@@ -311,13 +314,12 @@ fn prepare_account(global: &GlobalArgs, sandbox: Option<&Descriptor>) -> Result<
             // A saved device belongs to the server that issued it.
             let device = saved.filter(|d| d.server == server);
             let label = server.to_string();
-            (
-                TransportOptions::new(server),
-                device,
-                RedeemOptions::default(),
-                label,
-                None,
-            )
+            let mut options = TransportOptions::new(server);
+            // Commander's override of the router's address (`constants.py::get_router_host`).
+            options.router_url = std::env::var("KROUTER_URL")
+                .ok()
+                .filter(|url| !url.trim().is_empty());
+            (options, device, RedeemOptions::default(), label, None)
         }
         Some(descriptor) => {
             let home: Server = descriptor.host.parse().map_err(|e| {

@@ -5,6 +5,7 @@ use super::exit::{CliError, ExitStatus};
 use crate::keeper::auth::AuthError;
 use crate::keeper::ksm::KsmError;
 use crate::keeper::pam::PamError;
+use crate::keeper::router::RouterError;
 use crate::keeper::transport::TransportError;
 use crate::keeper::vault::VaultError;
 use crate::provision::{PlanError, ProvisionError};
@@ -125,6 +126,8 @@ impl From<PlanError> for CliError {
                 .hint("drop --existing to provision a new gateway"),
             PlanError::ExistingNeedsToken { .. } => CliError::new(ExitStatus::Usage, message)
                 .hint("drop --existing, or use --os linux/macos/windows for an upgrade command"),
+            PlanError::PamConfigurationConflict { .. } => CliError::new(ExitStatus::Conflict, message)
+                .hint("pass --replace to remove it and create one for this gateway, or choose another --pam-config title"),
             PlanError::NotAllowed { .. } => {
                 let hint = error.admin_console_hint().unwrap_or_default();
                 CliError::new(ExitStatus::Refused, message).hint(hint)
@@ -140,6 +143,14 @@ impl From<ProvisionError> for CliError {
             ProvisionError::Vault(e) => e.into(),
             ProvisionError::Ksm(e) => e.into(),
             ProvisionError::Pam(e) => e.into(),
+            ProvisionError::Router(e) => match e {
+                RouterError::Transport(inner) => inner.into(),
+                RouterError::Refused { ref code, .. } => {
+                    let code = code.clone();
+                    keeper_code(&code, e.to_string())
+                }
+                other => CliError::new(ExitStatus::Refused, other.to_string()),
+            },
             ProvisionError::Keep(e) => CliError::new(ExitStatus::Internal, e.to_string()).hint(
                 "check that the config directory is writable; nothing was sent for the gateway",
             ),

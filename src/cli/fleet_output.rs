@@ -115,6 +115,12 @@ fn gateway_json(gateway: &GatewayReport) -> Value {
         if !gateway.notes.is_empty() {
             object.insert("notes".into(), json!(gateway.notes));
         }
+        if let Some(pam) = &gateway.pam_config {
+            object.insert(
+                "pam_configuration".into(),
+                super::output::pam_config_json(pam),
+            );
+        }
     }
     doc
 }
@@ -177,6 +183,31 @@ pub fn fleet_text(outcome: &FleetOutcome, dry_run: bool, fancy: bool) -> String 
             .collect(),
     };
     out.push_str(&table.to_text());
+    let pam: Vec<&GatewayReport> = outcome
+        .gateways
+        .iter()
+        .filter(|g| g.pam_config.is_some())
+        .collect();
+    if !pam.is_empty() {
+        out.push('\n');
+        let table = super::output::Table {
+            headings: vec!["PAM configuration", "Gateway", "Action", "UID", "Settings"],
+            rows: pam
+                .iter()
+                .filter_map(|g| {
+                    let p = g.pam_config.as_ref()?;
+                    Some(vec![
+                        format!("{} ({})", p.title, p.environment),
+                        g.name.clone(),
+                        p.action.as_str().into(),
+                        p.uid.map(|u| u.to_string()).unwrap_or_default(),
+                        super::output::settings_text(&p.settings),
+                    ])
+                })
+                .collect(),
+        };
+        out.push_str(&table.to_text());
+    }
     let t = summary(outcome);
     let label = if dry_run {
         "Totals (dry run)"

@@ -1,6 +1,7 @@
 //! Rendering results: one JSON object, or human text. Results go to stdout; messages and
 //! progress go to stderr.
 
+use crate::provision::pam_config::PamConfigOutcome;
 use crate::provision::{Action, Outcome, TargetOs};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -54,7 +55,38 @@ pub fn outcome_json(
             Value::String(config.to_base64().to_string()),
         );
     }
+    if let Some(pam) = &outcome.pam_config {
+        object.insert("pam_configuration".into(), pam_config_json(pam));
+    }
     doc
+}
+
+/// The `pam_configuration` object: title, UID, environment, record type, effective switches.
+pub fn pam_config_json(pam: &PamConfigOutcome) -> Value {
+    let settings: serde_json::Map<String, Value> = pam
+        .settings
+        .effective()
+        .into_iter()
+        .map(|(name, on)| (name.to_owned(), Value::Bool(on)))
+        .collect();
+    json!({
+        "title": pam.title,
+        "uid": pam.uid.map(|u| u.to_string()),
+        "environment": pam.environment.as_str(),
+        "record_type": pam.environment.record_type(),
+        "action": pam.action,
+        "settings": settings,
+    })
+}
+
+/// The switches in words: `connections on, tunneling on, rotation on, recording off`.
+pub fn settings_text(settings: &crate::keeper::router::AllowedSettings) -> String {
+    settings
+        .effective()
+        .iter()
+        .map(|(name, on)| format!("{name} {}", if *on { "on" } else { "off" }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn resolved(uid: &Option<crate::keeper::uid::Uid>, name: &str, action: Action) -> Value {
@@ -85,7 +117,7 @@ pub fn outcome_text(
         format!("Gateway '{}' ready", outcome.gateway.name)
     };
     out.push_str(&boxed(&title, fancy));
-    let rows = [
+    let mut rows = vec![
         (
             "Shared folder",
             outcome.shared_folder.name.clone(),
@@ -106,6 +138,14 @@ pub fn outcome_text(
             outcome.gateway.uid.map(|u| u.to_string()),
         ),
     ];
+    if let Some(pam) = &outcome.pam_config {
+        rows.push((
+            "PAM config",
+            format!("{} ({})", pam.title, pam.environment),
+            pam.action,
+            pam.uid.map(|u| u.to_string()),
+        ));
+    }
     let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     for (label, name, action, uid) in rows {
         let pad = width.saturating_sub(name.chars().count());
@@ -114,6 +154,13 @@ pub fn outcome_text(
             "",
             action.as_str(),
             uid.unwrap_or_default()
+        ));
+    }
+    if let Some(pam) = &outcome.pam_config {
+        out.push_str(&format!(
+            "  {:<16}{}\n",
+            "PAM settings",
+            settings_text(&pam.settings)
         ));
     }
     if let (Some(expires), Some(path)) = (outcome.token_expires_at, token_file) {

@@ -19,6 +19,8 @@ pub struct Partial {
     pub os: Option<TargetOs>,
     /// `--existing` (asked only when not given and the OS has an upgrade path).
     pub existing: Option<bool>,
+    /// `--pam-config TITLE` (`Some(Some)`), `--no-pam-config` (`Some(None)`), or ask (`None`).
+    pub pam_config: Option<Option<Name>>,
 }
 
 /// The wizard's answers.
@@ -34,6 +36,8 @@ pub struct Answers {
     pub os: TargetOs,
     /// Existing gateway.
     pub existing: bool,
+    /// The PAM configuration's title, when one is to be made.
+    pub pam_config: Option<Name>,
 }
 
 const CREATE_FOLDER: &str = "+ Create a new shared folder…";
@@ -160,12 +164,32 @@ pub fn run(
             choice == 1
         }
     };
+    let pam_config = match partial.pam_config {
+        Some(answer) => answer,
+        None => {
+            // A new gateway does nothing until a PAM configuration points at it; an existing
+            // one most likely has its configuration already.
+            let create =
+                confirm_question("Create a PAM configuration for this gateway?", !existing)?;
+            if create {
+                let default = format!("{gateway} Configuration");
+                Some(ask_name(
+                    "PAM configuration title",
+                    "PAM configuration title",
+                    Some(&default),
+                )?)
+            } else {
+                None
+            }
+        }
+    };
     Ok(Answers {
         folder,
         app,
         gateway,
         os,
         existing,
+        pam_config,
     })
 }
 

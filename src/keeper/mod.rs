@@ -7,6 +7,7 @@ pub mod ksm;
 pub mod pam;
 pub mod proto;
 mod refusal;
+pub mod router;
 pub mod server;
 pub mod transport;
 pub mod uid;

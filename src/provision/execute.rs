@@ -8,6 +8,7 @@ use super::inputs::{ProvisionInputs, TargetOs};
 use super::install::{self, GatewayCredential, InstallInstructions};
 use super::kept::{KeepError, KeptToken, TokenKeeper};
 use super::observe::{gateway_clients, Observation};
+use super::pam_config::{dry_run_outcome, PamConfigOutcome};
 use super::plan::{
     make_plan, Action, GatewayStep, GroupSteps, ObservedGateway, Plan, PlanError, Step,
 };
@@ -15,6 +16,7 @@ pub use super::remove::remove_gateway;
 use crate::keeper::auth::Session;
 use crate::keeper::ksm::{self, KsmConfig, KsmError, OneTimeToken, RedeemOptions};
 use crate::keeper::pam::PamError;
+use crate::keeper::router::RouterError;
 use crate::keeper::uid::Uid;
 use crate::keeper::vault::{self, Application, DefaultPermissions, SharedFolder, VaultError};
 use crate::keeper::vault::{RootObject, VaultSnapshot};
@@ -34,6 +36,8 @@ pub enum StepKind {
     Gateway,
     /// Redeeming the token into a gateway config (docker/kubernetes).
     Config,
+    /// Step 5: the PAM configuration.
+    PamConfig,
 }
 
 impl StepKind {
@@ -46,6 +50,7 @@ impl StepKind {
             StepKind::Share => "Can Edit share",
             StepKind::Gateway => "Gateway",
             StepKind::Config => "Gateway config",
+            StepKind::PamConfig => "PAM config",
         }
     }
 }
@@ -81,6 +86,9 @@ pub enum ProvisionError {
     /// A PAM call failed.
     #[error(transparent)]
     Pam(#[from] PamError),
+    /// A call to Keeper's router (the PAM configuration's settings) failed.
+    #[error(transparent)]
+    Router(#[from] RouterError),
     /// The new gateway's token could not be kept before creating it.
     #[error(transparent)]
     Keep(#[from] KeepError),
@@ -155,6 +163,8 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// What this run did that the user should know of (a twin settled, a kept token shown).
     pub notes: Vec<String>,
+    /// Step 5: the PAM configuration, when one was asked for.
+    pub pam_config: Option<PamConfigOutcome>,
 }
 
 /// Plans against an observation.
@@ -197,6 +207,11 @@ pub fn dry_run(plan: &Plan) -> Outcome {
         install: None,
         warnings: plan.warnings.clone(),
         notes: Vec::new(),
+        pam_config: inputs
+            .pam_config
+            .as_ref()
+            .zip(plan.pam_config.as_ref())
+            .map(|(wanted, step)| dry_run_outcome(wanted, step)),
     }
 }
 
@@ -279,6 +294,28 @@ pub async fn execute(
         .await
         .map_err(|e| done.fail(StepKind::Config, e))?;
 
+    let (pam_config, gateway_uid) = match (&inputs.pam_config, &plan.pam_config) {
+        (Some(wanted), Some(step)) => {
+            let target = super::pam_config::Target {
+                folder: &group.folder,
+                app: &group.app.uid,
+                gateway: inputs.gateway.as_str(),
+                known_controller: gateway_uid.or(observation.observed.gateway_controller),
+            };
+            let (made, controller) = super::pam_config::run_step(
+                session,
+                &observation.snapshot,
+                (wanted, step),
+                &target,
+                &mut done,
+                progress,
+            )
+            .await?;
+            (Some(made), Some(controller))
+        }
+        _ => (None, gateway_uid),
+    };
+
     Ok(Outcome {
         shared_folder: Resolved {
             uid: Some(group.folder.uid),
@@ -303,6 +340,7 @@ pub async fn execute(
         install: Some(install),
         warnings: plan.warnings.clone(),
         notes,
+        pam_config,
     })
 }
 

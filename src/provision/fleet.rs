@@ -17,6 +17,10 @@ use super::fleet_report::{removal_report, report};
 use super::inputs::ProvisionInputs;
 use super::kept::{KeepError, KeptToken, TokenKeeper};
 use super::observe::{gateway_clients, Observation};
+use super::pam_config::{
+    check_rotation_policy, controller_uid, ensure_pam_config, observe_pam_configs, plan_pam_config,
+    ObservedPamConfig, PamConfigStep,
+};
 use super::plan::{check_policy, find_gateway, plan_gateway, plan_group, policy_warnings};
 use super::plan::{Action, ExistingGateway, GatewayStep, GroupSteps, KeptGateway, Observed};
 use super::plan::{ObservedGateway, PlanError, Step};
@@ -38,6 +42,8 @@ pub struct FleetObservation {
     apps: HashMap<Uid, (HashMap<Uid, bool>, Vec<ObservedGateway>)>,
     /// Tokens this machine kept and never showed, by (application, lower-case gateway name).
     kept: HashMap<(Uid, String), KeptGateway>,
+    /// PAM configurations with the titles the manifest asks for, by title.
+    pam_configs: HashMap<String, Vec<ObservedPamConfig>>,
 }
 
 /// One sync, one `get_app_info` per existing application of the manifest, one
@@ -99,10 +105,21 @@ pub async fn observe(
             }
         }
     }
+    let mut pam_configs = HashMap::new();
+    let titles: BTreeSet<&str> = desired
+        .iter()
+        .filter_map(|d| d.pam_config.as_ref())
+        .map(|w| w.title.as_str())
+        .collect();
+    for title in titles {
+        let found = observe_pam_configs(session, &observation.snapshot, title).await?;
+        pam_configs.insert(title.to_owned(), found);
+    }
     Ok(FleetObservation {
         observation,
         apps,
         kept,
+        pam_configs,
     })
 }
 
@@ -117,6 +134,8 @@ pub struct GroupPlan {
     pub steps: GroupSteps,
     /// Step 4, per gateway of the manifest.
     pub gateways: Vec<(ProvisionInputs, GatewayStep)>,
+    /// Step 5 of each gateway of `gateways` (same order), when it asks for a PAM configuration.
+    pub pam_configs: Vec<Option<PamConfigStep>>,
     /// `--prune`: gateways of the application the manifest no longer lists.
     pub removals: Vec<ObservedGateway>,
 }
@@ -140,6 +159,7 @@ pub fn make_fleet_plan(
     let base = &observed.observation.observed;
     let mut groups: Vec<GroupPlan> = Vec::new();
     let mut pruned_apps = BTreeSet::new();
+    let mut warnings = policy_warnings(&base.policy);
     for inputs in desired {
         let (folder, app) = (inputs.shared_folder.as_str(), inputs.application.as_str());
         let index = match groups
@@ -160,6 +180,7 @@ pub fn make_fleet_plan(
                     app: app.to_owned(),
                     steps,
                     gateways: Vec::new(),
+                    pam_configs: Vec::new(),
                     removals,
                 });
                 groups.len() - 1
@@ -182,7 +203,24 @@ pub fn make_fleet_plan(
             kept,
             ExistingGateway::Reuse,
         )?;
+        let pam_step = match &inputs.pam_config {
+            Some(wanted) => {
+                let ours = find_gateway(gateways.unwrap_or_default(), inputs.gateway.as_str())
+                    .and_then(|g| g.controller_uid);
+                let found = observed
+                    .pam_configs
+                    .get(wanted.title.as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let (pam_step, more) = plan_pam_config(inputs, wanted, &step, ours, found)?;
+                check_rotation_policy(wanted, &pam_step, &base.policy)?;
+                warnings.extend(more);
+                Some(pam_step)
+            }
+            None => None,
+        };
         group.gateways.push((inputs.clone(), step));
+        group.pam_configs.push(pam_step);
     }
     let changes_gateway = groups.iter().any(|g| {
         !g.removals.is_empty()
@@ -195,10 +233,7 @@ pub fn make_fleet_plan(
             .iter()
             .any(|g| g.steps.application == Step::Create || g.steps.share != Action::Reused);
     check_policy(changes_ksm, changes_gateway, &base.policy)?;
-    Ok(FleetPlan {
-        groups,
-        warnings: policy_warnings(&base.policy),
-    })
+    Ok(FleetPlan { groups, warnings })
 }
 
 fn group_steps(
@@ -396,6 +431,8 @@ pub async fn execute(
         for one in reports.iter().filter(|one| one.error.is_none()) {
             progress.finished(StepKind::Gateway, one.action, &one.name);
         }
+        let mut reports = reports;
+        pam_configs_of_group(session, group, &ensured, observed, &mut reports, progress).await;
         outcome.gateways.extend(reports);
 
         let removed = stream::iter(&group.removals)
@@ -455,6 +492,65 @@ fn keep_new_tokens(
             (Some(kept), None) => Prekept::Token(kept),
         })
         .collect()
+}
+
+/// Step 5 for the group's gateways that ask for a PAM configuration and were provisioned: one
+/// controller UID look-up each (the gateway step leaves one gateway per name), then the step
+/// itself; a failure is reported on its gateway.
+async fn pam_configs_of_group(
+    session: &Session,
+    group: &GroupPlan,
+    ensured: &super::execute::EnsuredGroup,
+    observed: &FleetObservation,
+    reports: &mut [GatewayReport],
+    progress: &dyn Progress,
+) {
+    let planned = group.gateways.iter().zip(&group.pam_configs);
+    for (one, ((inputs, _), step)) in reports.iter_mut().zip(planned) {
+        let (Some(wanted), Some(step)) = (&inputs.pam_config, step) else {
+            continue;
+        };
+        if one.error.is_some() {
+            continue;
+        }
+        progress.started(StepKind::PamConfig);
+        let controller = match one.uid {
+            Some(uid) if !step.writes() => Ok(Some(uid)),
+            _ => controller_uid(session, &ensured.app.uid, inputs.gateway.as_str()).await,
+        };
+        let controller = match controller {
+            Ok(Some(uid)) => uid,
+            Ok(None) => {
+                one.error = Some(format!(
+                    "PAM configuration '{}': gateway '{}' is not listed by pam/get_controllers",
+                    wanted.title, inputs.gateway
+                ));
+                continue;
+            }
+            Err(e) => {
+                one.error = Some(one_line(&ProvisionError::from(e)));
+                continue;
+            }
+        };
+        one.uid = Some(controller);
+        let mut done = Done::default();
+        match ensure_pam_config(
+            session,
+            wanted,
+            step,
+            (&ensured.folder, &controller),
+            &observed.observation.snapshot,
+            &mut done,
+        )
+        .await
+        {
+            Ok(made) => {
+                progress.finished(StepKind::PamConfig, made.action, wanted.title.as_str());
+                one.pam_config = Some(made);
+            }
+            Err(e) => one.error = Some(one_line(&e)),
+        }
+    }
 }
 
 /// The twin check of [`gateway_step`], once for all gateways this run added to `app`: one

@@ -4,6 +4,7 @@
 use super::fleet::{FleetPlan, GroupPlan};
 use super::inputs::{ProvisionInputs, TargetOs};
 use super::install::InstallInstructions;
+use super::pam_config::{dry_run_outcome, PamConfigOutcome};
 use super::plan::{Action, GatewayStep, ObservedGateway, Step};
 use crate::keeper::ksm::{KsmConfig, OneTimeToken};
 use crate::keeper::uid::Uid;
@@ -37,6 +38,8 @@ pub struct GatewayReport {
     pub error: Option<String>,
     /// What the user should know (a kept token shown, a token that cannot be shown again).
     pub notes: Vec<String>,
+    /// Its PAM configuration, when the manifest asks for one.
+    pub pam_config: Option<PamConfigOutcome>,
 }
 
 /// What happened to one (shared folder, application) pair.
@@ -91,6 +94,7 @@ pub(crate) fn report(
         install: None,
         error: None,
         notes: Vec::new(),
+        pam_config: None,
     }
 }
 
@@ -124,6 +128,7 @@ fn report_named(group: &GroupPlan, name: &str, action: Action) -> GatewayReport 
         install: None,
         error: None,
         notes: Vec::new(),
+        pam_config: None,
     }
 }
 
@@ -152,13 +157,18 @@ pub fn dry_run(plan: &FleetPlan) -> FleetOutcome {
             share: group.steps.share.hypothetical(),
             error: None,
         });
-        for (inputs, step) in &group.gateways {
+        for ((inputs, step), pam) in group.gateways.iter().zip(&group.pam_configs) {
             let mut one = report(
                 inputs,
                 step.action().hypothetical(),
                 uid(&group.steps.application),
             );
             one.uid = existing_uid(step);
+            one.pam_config = inputs
+                .pam_config
+                .as_ref()
+                .zip(pam.as_ref())
+                .map(|(wanted, step)| dry_run_outcome(wanted, step));
             outcome.gateways.push(one);
         }
         for gone in &group.removals {

@@ -227,6 +227,8 @@ pub struct ProvisionInputs {
     pub replace: bool,
     /// First-access expiry of the one-time access token, in minutes.
     pub token_expiry_minutes: u32,
+    /// The PAM configuration to make for the gateway, if any.
+    pub pam_config: Option<super::pam_config::PamConfigInputs>,
 }
 
 #[cfg(test)]

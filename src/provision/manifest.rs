@@ -13,6 +13,9 @@ use toml::Spanned;
 
 use super::inputs::{InputError, TOKEN_EXPIRY_RANGE};
 use super::inputs::{Name, ProvisionInputs, TargetOs, DEFAULT_TOKEN_EXPIRY_MINUTES};
+use super::pam_config::PamConfigInputs;
+use crate::keeper::pam::Environment;
+use crate::keeper::router::AllowedSettings;
 
 /// A manifest that parsed but does not describe a fleet we can provision.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -35,6 +38,12 @@ struct RawCommon {
     os: Option<Spanned<String>>,
     token_expiry: Option<Spanned<i64>>,
     existing: Option<Spanned<bool>>,
+    pam_config: Option<Spanned<String>>,
+    pam_environment: Option<Spanned<String>>,
+    connections: Option<Spanned<bool>>,
+    tunneling: Option<Spanned<bool>>,
+    rotation: Option<Spanned<bool>>,
+    recording: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +55,12 @@ struct RawGateway {
     os: Option<Spanned<String>>,
     token_expiry: Option<Spanned<i64>>,
     existing: Option<Spanned<bool>>,
+    pam_config: Option<Spanned<String>>,
+    pam_environment: Option<Spanned<String>>,
+    connections: Option<Spanned<bool>>,
+    tunneling: Option<Spanned<bool>>,
+    rotation: Option<Spanned<bool>>,
+    recording: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,13 +99,15 @@ pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestError> {
     let mut gateways = Vec::with_capacity(raw.gateway.len());
     // (application, lower-case name) → line of the first declaration.
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    // PAM configuration title → line of the gateway that asks for it.
+    let mut seen_pam: HashMap<String, usize> = HashMap::new();
     for table in raw.gateway {
         let line = line_of(text, table.span().start);
         let gateway = table.into_inner();
         let pick = |own: &Option<Spanned<String>>, default: &Option<Spanned<String>>| {
             own.as_ref().or(default.as_ref()).cloned()
         };
-        let name = gateway.name.ok_or_else(|| {
+        let name = gateway.name.clone().ok_or_else(|| {
             at(
                 Some(line_start(text, line)),
                 "gateway.name: every [[gateway]] needs a name".into(),
@@ -145,6 +162,19 @@ pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestError> {
                 format!("existing: does not apply to {os_value}: a {os_value} gateway config needs a new one-time token"),
             ));
         }
+        let pam_config = pam_config_inputs(&gateway, &defaults, &at, &line_start(text, line))?;
+        if let Some(wanted) = &pam_config {
+            // A configuration binds one gateway: two gateways cannot ask for the same title.
+            if let Some(first) = seen_pam.insert(wanted.title.to_string(), line) {
+                return Err(at(
+                    Some(line_start(text, line)),
+                    format!(
+                        "pam_config: '{}' is asked for by two gateways (first on line {first}); a PAM configuration belongs to one gateway",
+                        wanted.title
+                    ),
+                ));
+            }
+        }
         let key = (app.to_string(), gateway_name.as_str().to_lowercase());
         if let Some(first) = seen.insert(key, line) {
             return Err(at(
@@ -163,6 +193,7 @@ pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestError> {
                 existing: existing.is_some_and(|e| *e.get_ref()),
                 replace: false,
                 token_expiry_minutes: token_expiry,
+                pam_config,
             },
             line,
         });
@@ -171,6 +202,66 @@ pub fn parse(file: &str, text: &str) -> Result<Manifest, ManifestError> {
         return Err(at(None, "the manifest lists no [[gateway]]".into()));
     }
     Ok(Manifest { gateways })
+}
+
+/// The `pam_config` keys of a gateway (over `[defaults]`): a title, `pam_environment` (only
+/// `local`, as `new --pam-environment`), and the four switches (unset = Keeper's default).
+fn pam_config_inputs(
+    gateway: &RawGateway,
+    defaults: &RawCommon,
+    at: &dyn Fn(Option<Range<usize>>, String) -> ManifestError,
+    table: &Range<usize>,
+) -> Result<Option<PamConfigInputs>, ManifestError> {
+    let switch = |own: &Option<Spanned<bool>>, default: &Option<Spanned<bool>>| {
+        own.as_ref().or(default.as_ref()).map(|s| *s.get_ref())
+    };
+    let settings = AllowedSettings {
+        connections: switch(&gateway.connections, &defaults.connections),
+        tunneling: switch(&gateway.tunneling, &defaults.tunneling),
+        rotation: switch(&gateway.rotation, &defaults.rotation),
+        recording: switch(&gateway.recording, &defaults.recording),
+    };
+    let Some(title) = gateway.pam_config.as_ref().or(defaults.pam_config.as_ref()) else {
+        // Switches in [defaults] apply to the gateways that have a configuration; set on a
+        // gateway without one, they are a mistake.
+        let own = [
+            &gateway.connections,
+            &gateway.tunneling,
+            &gateway.rotation,
+            &gateway.recording,
+        ];
+        if own.iter().any(|s| s.is_some()) {
+            return Err(at(
+                Some(table.clone()),
+                "pam_config: connections, tunneling, rotation and recording are a PAM configuration's switches; set pam_config (its title) too".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let title = Name::parse("PAM configuration title", title.get_ref())
+        .map_err(|e| at(Some(title.span()), format!("pam_config: {e}")))?;
+    let environment = gateway
+        .pam_environment
+        .as_ref()
+        .or(defaults.pam_environment.as_ref());
+    let environment = match environment {
+        None => Environment::Local,
+        Some(value) if value.get_ref() == "local" => Environment::Local,
+        Some(value) => {
+            return Err(at(
+                Some(value.span()),
+                format!(
+                    "pam_environment: '{}': gw-provision creates local-network PAM configurations only (the cloud environments need credentials it does not take)",
+                    value.get_ref()
+                ),
+            ))
+        }
+    };
+    Ok(Some(PamConfigInputs {
+        title,
+        environment,
+        settings,
+    }))
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -200,7 +291,15 @@ pub fn json_schema() -> serde_json::Value {
             "token_expiry": {"type": "integer", "minimum": 1, "maximum": 1440, "default": 60,
                              "description": "minutes the one-time access token stays redeemable"},
             "existing": {"type": "boolean", "default": false,
-                         "description": "the host already runs this gateway: mint no token"}
+                         "description": "the host already runs this gateway: mint no token"},
+            "pam_config": {"type": "string", "minLength": 1, "maxLength": 255,
+                           "description": "title of the PAM configuration to ensure for the gateway"},
+            "pam_environment": {"enum": ["local"], "default": "local",
+                                "description": "where its resources live; only local is provisioned"},
+            "connections": {"type": "boolean", "description": "PAM configuration: connections (Keeper's default: off)"},
+            "tunneling": {"type": "boolean", "description": "PAM configuration: tunneling (Keeper's default: off)"},
+            "rotation": {"type": "boolean", "description": "PAM configuration: rotation (Keeper's default: on)"},
+            "recording": {"type": "boolean", "description": "PAM configuration: session recording (Keeper's default: off)"}
         });
         if with_name {
             properties["name"] = serde_json::json!({"type": "string", "minLength": 1, "maxLength": 255,
@@ -322,12 +421,51 @@ token_expiry = 30
     }
 
     #[test]
+    fn pam_config_keys_apply_per_gateway_over_defaults() {
+        let text = "[defaults]\nfolder = \"f\"\napp = \"a\"\nos = \"linux\"\ntunneling = true\n[[gateway]]\nname = \"g1\"\npam_config = \"Lab 1\"\nrotation = false\n[[gateway]]\nname = \"g2\"\ntunneling = false\npam_config = \"Lab 2\"\n";
+        let manifest = parse("g.toml", text).unwrap();
+        let one = manifest.gateways[0].inputs.pam_config.as_ref().unwrap();
+        assert_eq!(one.title.as_str(), "Lab 1");
+        assert_eq!(one.settings.tunneling, Some(true));
+        assert_eq!(one.settings.rotation, Some(false));
+        let two = manifest.gateways[1].inputs.pam_config.as_ref().unwrap();
+        assert_eq!(two.settings.tunneling, Some(false));
+    }
+
+    #[test]
+    fn pam_config_errors_name_the_key_and_line() {
+        let base = "[[gateway]]\nname = \"g\"\nfolder = \"f\"\napp = \"a\"\nos = \"linux\"\n";
+        let err = error(&format!(
+            "{base}pam_config = \"X\"\npam_environment = \"aws\"\n"
+        ));
+        assert_eq!(err.line, 7, "{err}");
+        assert!(err.message.starts_with("pam_environment: "), "{err}");
+        let err = error(&format!("{base}rotation = true\n"));
+        assert!(err.message.starts_with("pam_config: "), "{err}");
+        let twice = "[defaults]\nfolder = \"f\"\napp = \"a\"\nos = \"linux\"\npam_config = \"Shared\"\n[[gateway]]\nname = \"g1\"\n[[gateway]]\nname = \"g2\"\n";
+        assert!(error(twice).message.contains("two gateways"));
+    }
+
+    #[test]
     fn the_schema_lists_every_key() {
         let schema = json_schema();
         let keys = schema["properties"]["gateway"]["items"]["properties"]
             .as_object()
             .unwrap();
-        for key in ["name", "folder", "app", "os", "token_expiry", "existing"] {
+        for key in [
+            "name",
+            "folder",
+            "app",
+            "os",
+            "token_expiry",
+            "existing",
+            "pam_config",
+            "pam_environment",
+            "connections",
+            "tunneling",
+            "rotation",
+            "recording",
+        ] {
             assert!(keys.contains_key(key), "{key}");
         }
     }

@@ -12,6 +12,7 @@ pub mod install;
 pub mod kept;
 pub mod manifest;
 pub mod observe;
+pub mod pam_config;
 pub mod plan;
 pub mod remove;
 

@@ -68,6 +68,11 @@ pub async fn inspect(
 ) -> Result<(), ProvisionError> {
     let snapshot = &observation.snapshot;
     let observed = &mut observation.observed;
+    if let Some(wanted) = &inputs.pam_config {
+        observed.pam_configs =
+            super::pam_config::observe_pam_configs(session, snapshot, wanted.title.as_str())
+                .await?;
+    }
     // The application the plan will use: the oldest of any twins (as `plan::make_plan` picks).
     let app = snapshot
         .applications
@@ -93,6 +98,14 @@ pub async fn inspect(
     // before the first write, as Commander's `pam gateway new` needs none): only gateway-type
     // clients count, so an ordinary KSM device that shares a gateway's name is never touched.
     observed.gateways = gateway_clients(&info);
+    // Whether a configuration with the title is ours needs our gateway's controller UID; ask
+    // `pam/get_controllers` for it only then.
+    let has_gateway =
+        crate::provision::plan::find_gateway(&observed.gateways, inputs.gateway.as_str()).is_some();
+    if !observed.pam_configs.is_empty() && has_gateway {
+        observed.gateway_controller =
+            super::pam_config::controller_uid(session, &app.uid, inputs.gateway.as_str()).await?;
+    }
     let now = crate::keeper::ksm::first_access_expiry(0);
     observed.kept = keeper
         .find(&app.uid, inputs.gateway.as_str())

@@ -5,6 +5,7 @@
 //! `--dry-run` honest and lets a conflict stop the run before the first write.
 
 use super::inputs::{ProvisionInputs, TargetOs};
+use super::pam_config::{check_rotation_policy, plan_pam_config, ObservedPamConfig, PamConfigStep};
 use crate::keeper::auth::policy::{
     AccountPolicy, ALLOW_PAM_GATEWAY, ALLOW_ROTATE_CREDENTIALS, ALLOW_SECRETS_MANAGER,
 };
@@ -122,6 +123,10 @@ pub struct Observed {
     pub policy: AccountPolicy,
     /// A token this machine kept for the chosen gateway and never showed (see `provision::kept`).
     pub kept: Option<KeptGateway>,
+    /// PAM configurations titled as asked (only looked for when one is asked for).
+    pub pam_configs: Vec<ObservedPamConfig>,
+    /// The chosen gateway's controller UID, looked up when a PAM configuration may need it.
+    pub gateway_controller: Option<Uid>,
 }
 
 /// What the plan needs to know of a kept token: which client it belongs to, and whether it
@@ -158,6 +163,14 @@ pub enum PlanError {
     ExistingNeedsToken {
         /// The target.
         os: TargetOs,
+    },
+    /// A PAM configuration with the title exists for another gateway (or environment).
+    #[error("a PAM configuration titled '{title}' already exists: {reason}")]
+    PamConfigurationConflict {
+        /// The title.
+        title: String,
+        /// Why it cannot be reused.
+        reason: String,
     },
     /// The account's enterprise role does not allow a step the plan needs.
     #[error("{what} is not allowed by your enterprise role enforcement ({enforcement}); nothing was changed")]
@@ -279,6 +292,8 @@ pub struct Plan {
     pub share: Action,
     /// Step 4.
     pub gateway: GatewayStep,
+    /// Step 5, when a PAM configuration is asked for.
+    pub pam_config: Option<PamConfigStep>,
     /// What the account's policy will hold back (said before anything changes).
     pub warnings: Vec<String>,
 }
@@ -347,16 +362,33 @@ pub fn make_plan(inputs: &ProvisionInputs, observed: &Observed) -> Result<Plan, 
         observed.kept.as_ref(),
         ExistingGateway::Conflict,
     )?;
+    let mut warnings: Vec<String> = policy_warnings(&observed.policy)
+        .into_iter()
+        .chain(group.warnings)
+        .collect();
+    let pam_config = match &inputs.pam_config {
+        Some(wanted) => {
+            let (step, more) = plan_pam_config(
+                inputs,
+                wanted,
+                &gateway,
+                observed.gateway_controller,
+                &observed.pam_configs,
+            )?;
+            check_rotation_policy(wanted, &step, &observed.policy)?;
+            warnings.extend(more);
+            Some(step)
+        }
+        None => None,
+    };
     let plan = Plan {
         inputs: inputs.clone(),
         shared_folder: group.shared_folder,
         application: group.application,
         share: group.share,
         gateway,
-        warnings: policy_warnings(&observed.policy)
-            .into_iter()
-            .chain(group.warnings)
-            .collect(),
+        pam_config,
+        warnings,
     };
     preflight(&plan, &observed.policy)?;
     Ok(plan)
@@ -529,6 +561,7 @@ mod tests {
             existing: false,
             replace: false,
             token_expiry_minutes: 60,
+            pam_config: None,
         }
     }
 
@@ -773,7 +806,7 @@ mod tests {
             share_editable: Some(true),
             gateways: vec![gateway("edge-1")],
             policy: enterprise(&[]),
-            kept: None,
+            ..Observed::default()
         };
         let plan = make_plan(
             &ProvisionInputs {

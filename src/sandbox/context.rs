@@ -171,6 +171,16 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The `message` of the body.
+    pub fn message(&self) -> String {
+        self.body["message"].as_str().unwrap_or_default().to_owned()
+    }
+
     /// Adds an extra key to the body.
     pub fn with(mut self, key: &str, value: Value) -> Self {
         if let Some(object) = self.body.as_object_mut() {

@@ -160,7 +160,7 @@ impl KsmRequest {
     }
 }
 
-fn unwrap_transmission_key(
+pub(crate) fn unwrap_transmission_key(
     server_key: &EcPrivateKey,
     wrapped: &[u8],
 ) -> Result<AesKey, EnvelopeError> {

@@ -17,6 +17,8 @@ mod login;
 mod login_steps;
 mod new_user;
 mod pam;
+mod pam_config;
+mod router;
 mod server;
 pub(crate) mod sm;
 mod sso;

@@ -21,7 +21,7 @@ use tower::ServiceExt;
 use super::context::{ApiError, Reply, Shared};
 use super::envelope::{open_rest, RestRequest};
 use super::faults::{Fault, FaultPlan};
-use super::{admin, ksm, login, login_steps, pam, sm, two_factor, vault};
+use super::{admin, ksm, login, login_steps, pam, pam_config, router, sm, two_factor, vault};
 
 /// Largest request body accepted (a sync of thousands of records is a response, not a request).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -202,10 +202,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if let Some(fault) = fault {
         return ApiError::from_fault(fault).into_response();
     }
-    if path.starts_with("/api/user/") {
-        // Commander's `pam gateway list` asks the router which gateways are online first; an empty
-        // 200 means "none online" (notes 04 §2.6).
-        return StatusCode::OK.into_response();
+    if let Some(router_path) = path.strip_prefix("/api/user/") {
+        let response = router::handle(&shared, router_path, &parts.headers, &bytes);
+        return finish(&shared, response).await;
     }
     if let Some(sm_endpoint) = endpoint.strip_prefix("sm/v1/") {
         let response = sm::handle(&shared, sm_endpoint, &parts.headers, peer, &bytes).await;
@@ -310,6 +309,15 @@ async fn dispatch(
         }
         "pam/get_controllers" => pam::get_controllers(shared, session(shared, request)?),
         "pam/remove_controller" => pam::remove_controller(shared, session(shared, request)?, body),
+        "pam/add_configuration_record" => {
+            pam_config::add_configuration_record(shared, session(shared, request)?, body)
+        }
+        "pam/set_configuration_controller" => {
+            pam_config::set_configuration_controller(shared, session(shared, request)?, body)
+        }
+        "pam/get_configuration_controller" => {
+            pam_config::get_configuration_controller(shared, session(shared, request)?, body)
+        }
         "enterprise/get_enterprise_public_key" => {
             session(shared, request)?;
             Err(ApiError::bad_request(

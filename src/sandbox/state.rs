@@ -206,6 +206,24 @@ pub struct Vault {
     /// PAM gateways (controllers), keyed by controller UID.
     #[serde(default, skip_serializing)]
     pub controllers: TrackedMap<Uid, Controller>,
+    /// PAM configurations beyond their v6 record (binding, DAG settings), keyed by record UID.
+    #[serde(default, skip_serializing)]
+    pub pam_configurations: TrackedMap<Uid, PamConfiguration>,
+}
+
+/// What Keeper keeps of a PAM configuration outside its record: the gateway it is bound to
+/// (`pam/set_configuration_controller`) and the `allowedSettings` of its DAG vertex, written by
+/// the router's `configure_network_graph` (merged key by key, as krouter does).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PamConfiguration {
+    /// The bound gateway (controller UID).
+    pub controller: Option<Uid>,
+    /// The DAG's `allowedSettings` object.
+    #[serde(default)]
+    pub allowed_settings: serde_json::Map<String, serde_json::Value>,
+    /// Bumped on each settings write: the DAG sync point.
+    #[serde(default)]
+    pub sync_point: i64,
 }
 
 impl Vault {

@@ -271,6 +271,11 @@ impl StateStore {
                         .controllers
                         .insert(uid, self.parse(&kind, &key, &json)?);
                 }
+                "pam_configuration" => {
+                    target
+                        .pam_configurations
+                        .insert(uid, self.parse(&kind, &key, &json)?);
+                }
                 _ => return Err(self.corrupt(&kind, &key, "unknown kind")),
             }
         }
@@ -354,6 +359,7 @@ struct VaultMaps {
     records: BTreeMap<Uid, super::state::Record>,
     apps: BTreeMap<Uid, super::state::App>,
     controllers: BTreeMap<Uid, super::state::Controller>,
+    pam_configurations: BTreeMap<Uid, super::state::PamConfiguration>,
 }
 
 impl VaultMaps {
@@ -363,6 +369,7 @@ impl VaultMaps {
         vault.records = TrackedMap::loaded(self.records);
         vault.apps = TrackedMap::loaded(self.apps);
         vault.controllers = TrackedMap::loaded(self.controllers);
+        vault.pam_configurations = TrackedMap::loaded(self.pam_configurations);
     }
 }
 
@@ -471,6 +478,13 @@ fn collect(state: &mut State, known: &Digests, everything: bool) -> (Vec<RowWrit
             "controller",
             &owner,
             &mut vault.controllers,
+            everything,
+        );
+        tracked_rows(
+            &mut rows,
+            "pam_configuration",
+            &owner,
+            &mut vault.pam_configurations,
             everything,
         );
     }

@@ -83,6 +83,38 @@ fn written_objects_read_back_after_reopen() {
 }
 
 #[test]
+fn a_pam_configurations_binding_and_settings_are_a_row_of_their_own_and_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, gateway) = (Uid::generate(), Uid::generate());
+    {
+        let (store, mut state) = StateStore::open(dir.path()).unwrap();
+        let owner = state.accounts[0].account_uid;
+        let mut entry = crate::sandbox::state::PamConfiguration {
+            controller: Some(gateway),
+            ..Default::default()
+        };
+        entry
+            .allowed_settings
+            .insert("portForwards".into(), serde_json::Value::Bool(true));
+        state.accounts[0]
+            .vault
+            .pam_configurations
+            .insert(config, entry);
+        store.write_changes(&mut state).unwrap();
+        assert!(row(
+            dir.path(),
+            "pam_configuration",
+            &format!("{owner}/{config}")
+        )
+        .is_some());
+    }
+    let (_store, state) = StateStore::open(dir.path()).unwrap();
+    let entry = &state.accounts[0].vault.pam_configurations[&config];
+    assert_eq!(entry.controller, Some(gateway));
+    assert_eq!(entry.allowed_settings["portForwards"], true);
+}
+
+#[test]
 fn a_removed_object_is_deleted_from_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let app_uid = Uid::generate();

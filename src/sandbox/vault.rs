@@ -105,6 +105,17 @@ fn sync_page(account: &Account, token: Option<SyncToken>) -> pb::SyncDownRespons
     let mut last = None;
     for (uid, record) in changed.by_ref().take(SYNC_PAGE_SIZE) {
         add_record(account, uid, record, &mut response);
+        // A record moved from the root into a shared folder (a new PAM configuration) must
+        // leave the root of a client that synced it there before.
+        if since > 0 && record.shared_folder.is_some() && record.version != 5 {
+            response
+                .removed_user_folder_records
+                .push(pb::UserFolderRecord {
+                    folder_uid: Vec::new(),
+                    record_uid: uid.as_bytes().to_vec(),
+                    revision: record.revision,
+                });
+        }
         last = Some(*uid);
     }
     let more = changed.next().is_some();
@@ -272,6 +283,7 @@ pub fn execute_v2_command(shared: &Arc<Shared>, request: &RestRequest) -> Result
             }
         },
         "pre_delete" => pre_delete(shared, account, &command),
+        "move" => super::pam_config::move_records(shared, account, &command),
         "delete" => delete(shared, account, &command),
         "" => V2Response::failure("bad_request", "the command object has no \"command\""),
         other => V2Response::failure(
@@ -433,6 +445,7 @@ fn delete(shared: &Arc<Shared>, account: usize, command: &Value) -> V2Response {
             }
         } else {
             vault.records.remove(&uid);
+            vault.pam_configurations.remove(&uid);
             vault.apps.remove(&uid);
             vault.controllers.retain(|_, c| c.app_uid != uid);
         }

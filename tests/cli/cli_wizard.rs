@@ -56,8 +56,15 @@ fn wizard_asks_for_each_input_then_provisions() {
     p.send(ENTER).unwrap();
     p.expect("New or existing gateway?").unwrap();
     p.send(ENTER).unwrap();
+    p.expect("Create a PAM configuration for this gateway?")
+        .unwrap();
+    p.send("y").unwrap();
+    p.expect("PAM configuration title").unwrap();
+    p.send(ENTER).unwrap(); // the default, "wiz-1 Configuration"
+    p.expect("PAM config").unwrap(); // the plan's row
     p.expect("Go ahead?").unwrap();
     p.send("y").unwrap();
+    p.expect("wiz-1 Configuration (local)").unwrap();
     p.expect("sudo bash -s -- --token").unwrap();
     p.expect(Eof).unwrap();
     assert_eq!(exit_code(&mut p), 0);
@@ -70,6 +77,9 @@ fn wizard_asks_for_each_input_then_provisions() {
     p.send(ENTER).unwrap();
     p.expect("New or existing gateway?").unwrap();
     p.send(ENTER).unwrap();
+    p.expect("Create a PAM configuration for this gateway?")
+        .unwrap();
+    p.send("n").unwrap();
     p.expect("Go ahead?").unwrap();
     p.send("y").unwrap();
     p.expect("reused").unwrap();

@@ -24,6 +24,7 @@ mod login_secrets;
 mod login_states;
 mod login_terminal;
 mod login_two_factor;
+mod pam_config;
 mod sandbox_accounts_cli;
 mod sandbox_process;
 mod sandbox_two_factor_cli;

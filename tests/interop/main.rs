@@ -5,6 +5,7 @@
 mod support;
 
 mod interop_login;
+mod interop_pam_config;
 mod interop_python;
 mod interop_rust_ksm;
 mod sandbox_ksm_sdk;

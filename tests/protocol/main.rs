@@ -7,5 +7,6 @@ mod support;
 mod login_wiremock;
 mod transport_wiremock;
 mod vectors_crypto;
+mod vectors_pam_config;
 mod vectors_proto;
 mod vectors_vault;

@@ -1,6 +1,8 @@
 //! `gw-provision new`: the whole flow, from flags or the wizard.
 
-use crate::cli::args::{GlobalArgs, NewArgs, OsArg, OutputFormat};
+use crate::cli::args::{
+    GlobalArgs, NewArgs, OsArg, OutputFormat, PamConfigArgs, PamEnvironmentArg, Switch,
+};
 use crate::cli::commands::lists::removal_needs_yes;
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
@@ -9,7 +11,12 @@ use crate::cli::output;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
+use crate::keeper::auth::policy::{AccountPolicy, ALLOW_ROTATE_CREDENTIALS};
+use crate::keeper::pam::Environment;
+use crate::keeper::router::AllowedSettings;
+use crate::provision::pam_config::PamConfigInputs;
 use crate::provision::plan::{require_gateway_management, GatewayStep, ObservedGateway};
+use crate::provision::PlanError;
 use crate::provision::TokenKeeper;
 use crate::provision::{self, KeepNothing, Name, Progress, ProvisionInputs, StepKind, TargetOs};
 use std::path::Path;
@@ -29,7 +36,18 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         gateway: parse_name("--gateway", "gateway name", args.gateway.as_deref())?,
         os: args.os.map(target_os),
         existing: args.existing.then_some(true),
+        pam_config: if args.pam.no_pam_config {
+            Some(None)
+        } else {
+            parse_name(
+                "--pam-config",
+                "PAM configuration title",
+                args.pam.pam_config.as_deref(),
+            )?
+            .map(Some)
+        },
     };
+    let environment = pam_environment(args.pam.pam_environment)?;
     if !ui.interactive {
         fill_non_interactive(&mut partial, global.sandbox)?;
     }
@@ -53,6 +71,15 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
     if partial.existing != Some(true) {
         require_gateway_management(&observation.observed().policy, true)?;
     }
+    let rotation_wanted = args.pam.pam_config.is_some() && args.pam.rotation != Some(Switch::Off);
+    if rotation_wanted && !observation.observed().policy.allows_rotation() {
+        // Refused before any question: the configuration asked for needs rotation.
+        return Err(PlanError::NotAllowed {
+            what: "A PAM configuration with rotation on",
+            enforcement: ALLOW_ROTATE_CREDENTIALS,
+        }
+        .into());
+    }
     if ui.output == OutputFormat::Text {
         for warning in provision::plan::policy_warnings(&observation.observed().policy) {
             eprintln!("{} {warning}", console::style("warning:").yellow().bold());
@@ -65,6 +92,8 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         || partial.os.is_none();
     if !asked {
         partial.existing.get_or_insert(false);
+        // Only the wizard asks about a PAM configuration; flags alone make one only when named.
+        partial.pam_config.get_or_insert(None);
     }
     // Prompts block on the terminal: run them off the async threads so Ctrl-C is still seen.
     let observed = observation.observed().clone();
@@ -80,7 +109,11 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         existing: answers.existing,
         replace: args.replace,
         token_expiry_minutes: args.token_expiry,
+        pam_config: pam_inputs(answers.pam_config, environment, &args.pam)?,
     };
+    if let Some(wanted) = &inputs.pam_config {
+        check_pam_rotation(wanted, &observation.observed().policy)?;
+    }
 
     let keeper: Box<dyn TokenKeeper> = match FileTokenKeeper::for_account(
         session.server().host(),
@@ -195,6 +228,68 @@ fn target_os(os: OsArg) -> TargetOs {
     }
 }
 
+/// `--pam-environment`: only a local network is provisioned; a cloud environment needs
+/// credentials gw-provision does not take, so it is refused before anything is asked or sent.
+fn pam_environment(arg: PamEnvironmentArg) -> Result<Environment, CliError> {
+    let environment = match arg {
+        PamEnvironmentArg::Local => return Ok(Environment::Local),
+        PamEnvironmentArg::Aws => Environment::Aws,
+        PamEnvironmentArg::Azure => Environment::Azure,
+        PamEnvironmentArg::Gcp => Environment::Gcp,
+        PamEnvironmentArg::Domain => Environment::Domain,
+        PamEnvironmentArg::Oci => Environment::Oci,
+    };
+    Err(CliError::new(
+        ExitStatus::Usage,
+        format!(
+            "--pam-environment {environment}: gw-provision creates local-network PAM configurations only; a {environment} configuration needs credentials it does not take"
+        ),
+    )
+    .hint(format!(
+        "use --pam-environment local, or create it with Commander: pam config new --environment {environment} …"
+    )))
+}
+
+/// The PAM configuration inputs from the answered title and the switches.
+fn pam_inputs(
+    title: Option<Name>,
+    environment: Environment,
+    args: &PamConfigArgs,
+) -> Result<Option<PamConfigInputs>, CliError> {
+    let on = |switch: Option<Switch>| switch.map(|s| s == Switch::On);
+    let Some(title) = title else {
+        if args.any_switch() {
+            return Err(CliError::new(
+                ExitStatus::Usage,
+                "--connections, --tunneling, --rotation and --recording set a PAM configuration's switches; they need --pam-config TITLE",
+            ));
+        }
+        return Ok(None);
+    };
+    Ok(Some(PamConfigInputs {
+        title,
+        environment,
+        settings: AllowedSettings {
+            connections: on(args.connections),
+            tunneling: on(args.tunneling),
+            rotation: on(args.rotation),
+            recording: on(args.recording),
+        },
+    }))
+}
+
+/// A configuration with rotation on needs the rotation enforcement: refused before the plan.
+fn check_pam_rotation(wanted: &PamConfigInputs, policy: &AccountPolicy) -> Result<(), CliError> {
+    if wanted.settings.rotation_on() && !policy.allows_rotation() {
+        return Err(PlanError::NotAllowed {
+            what: "A PAM configuration with rotation on",
+            enforcement: ALLOW_ROTATE_CREDENTIALS,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Non-interactive runs never prompt: a missing input is a usage error naming its flag, except
 /// under `--sandbox`, where the demo defaults let a newcomer's first command just work.
 fn fill_non_interactive(partial: &mut Partial, sandbox: bool) -> Result<(), CliError> {
@@ -229,6 +324,7 @@ fn fill_non_interactive(partial: &mut Partial, sandbox: bool) -> Result<(), CliE
         return Err(CliError::missing(flag, what));
     }
     partial.existing.get_or_insert(false);
+    partial.pam_config.get_or_insert(None);
     Ok(())
 }
 
@@ -254,7 +350,7 @@ fn progress_mode(ui: Ui) -> ProgressMode {
 
 fn describe_plan(plan: &provision::Plan) -> String {
     let inputs = &plan.inputs;
-    let rows = [
+    let mut rows = vec![
         (
             "Shared folder",
             inputs.shared_folder.to_string(),
@@ -272,6 +368,13 @@ fn describe_plan(plan: &provision::Plan) -> String {
             plan.gateway.action(),
         ),
     ];
+    if let (Some(wanted), Some(step)) = (&inputs.pam_config, &plan.pam_config) {
+        rows.push((
+            "PAM config",
+            format!("{} ({})", wanted.title, wanted.environment),
+            step.action(),
+        ));
+    }
     let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     let mut text = String::from("Plan:\n");
     for (label, name, action) in rows {

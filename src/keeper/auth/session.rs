@@ -219,6 +219,22 @@ impl Session {
         .await
     }
 
+    /// Calls Keeper's router (`<router>/api/user/<path>`) as this user; see
+    /// [`Transport::execute_router`].
+    pub async fn execute_router(
+        &self,
+        path: &str,
+        body: crate::keeper::transport::router::RouterBody<'_>,
+    ) -> Result<Vec<u8>, TransportError> {
+        self.with_token(|token| async move {
+            self.parts
+                .transport
+                .execute_router(path, body, &token)
+                .await
+        })
+        .await
+    }
+
     /// Runs a JSON command on `vault/execute_v2_command` as this user.
     pub async fn execute_v2_command(
         &self,

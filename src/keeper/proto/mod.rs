@@ -25,6 +25,7 @@ pub mod authentication;
 pub mod enterprise;
 pub mod pam;
 pub mod records;
+pub mod router;
 pub mod sso_cloud;
 pub mod vault;
 

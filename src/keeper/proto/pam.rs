@@ -1,4 +1,5 @@
-//! Package `PAM` (pam.proto): gateway (controller) listing and removal.
+//! Package `PAM` (pam.proto): gateway (controller) listing and removal, PAM configuration
+//! records and their gateway binding. Field numbers from Commander 18.1.8 `proto/pam_pb2.py`.
 
 /// Reply of `pam/get_controllers`: the gateways the user can see.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -60,4 +61,40 @@ pub struct PamRemoveController {
     pub controller_uid: Vec<u8>,
     #[prost(string, tag = "2")]
     pub message: String,
+}
+
+/// `pam/add_configuration_record` body: a new PAM configuration as a version-6 record
+/// (Commander `pam_pb2.ConfigurationAddRequest`). `record_key` is GCM(record key, data key),
+/// `data` GCM(record JSON, record key).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ConfigurationAddRequest {
+    #[prost(bytes = "vec", tag = "1")]
+    pub configuration_uid: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub record_key: Vec<u8>,
+    #[prost(bytes = "vec", tag = "3")]
+    pub data: Vec<u8>,
+    #[prost(message, repeated, tag = "4")]
+    pub record_links: Vec<RecordLink>,
+    #[prost(message, optional, tag = "5")]
+    pub audit: Option<crate::keeper::proto::records::RecordAudit>,
+}
+
+/// `Records.RecordLink`: a child record with its key wrapped by the parent's (unused by a new
+/// local configuration, modelled so the field number is taken).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RecordLink {
+    #[prost(bytes = "vec", tag = "1")]
+    pub record_uid: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub record_key: Vec<u8>,
+}
+
+/// `pam/set_configuration_controller` body: binds a configuration to a gateway.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct PamConfigurationController {
+    #[prost(bytes = "vec", tag = "1")]
+    pub configuration_uid: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub controller_uid: Vec<u8>,
 }

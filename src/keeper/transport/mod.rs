@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod error;
 pub(crate) mod http;
 pub mod retry;
+pub mod router;
 pub mod server_keys;
 mod v2;
 
@@ -87,6 +88,9 @@ pub struct TransportOptions {
     pub client_version: String,
     /// URL scheme; leave at HTTPS outside tests.
     pub scheme: UrlScheme,
+    /// The router's base URL (`https://host[:port]`) when it is not `connect.<host>`: a sandbox
+    /// serves the router paths itself; Commander's `KROUTER_URL` names another.
+    pub router_url: Option<String>,
 }
 
 impl TransportOptions {
@@ -104,6 +108,7 @@ impl TransportOptions {
             locale: DEFAULT_LOCALE.to_owned(),
             client_version: CLIENT_VERSION.to_owned(),
             scheme: UrlScheme::Https,
+            router_url: None,
         }
     }
 }
@@ -224,6 +229,11 @@ impl Transport {
     /// The options this transport was built with.
     pub fn options(&self) -> &TransportOptions {
         &self.inner.options
+    }
+
+    /// The HTTP client, shared with the router channel.
+    pub(crate) fn http_client(&self) -> &reqwest::Client {
+        &self.inner.client
     }
 
     /// `clientVersion` to put in login requests.

@@ -30,6 +30,7 @@ pub const READ_ENDPOINTS: &[&str] = &[
     "vault/get_records_details",
     "vault/get_record_types",
     "pam/get_controllers",
+    "pam/get_configuration_controller",
     "login/account_summary",
 ];
 

@@ -15,6 +15,13 @@ pub enum RootObject {
     SharedFolder(Uid),
     /// A record at the vault root (a KSM application is a version-5 record).
     Record(Uid),
+    /// A record at the root of a shared folder (a PAM configuration).
+    FolderRecord {
+        /// The record.
+        record: Uid,
+        /// The shared folder holding it.
+        folder: Uid,
+    },
 }
 
 impl RootObject {
@@ -22,6 +29,18 @@ impl RootObject {
         let (uid, kind) = match self {
             RootObject::SharedFolder(uid) => (uid, "shared_folder"),
             RootObject::Record(uid) => (uid, "record"),
+            // Commander's `rm` names the folder a record is removed from, and says
+            // `shared_folder_folder` for any folder that is not the user's (`commands/record.py`
+            // RecordRemoveCommand).
+            RootObject::FolderRecord { record, folder } => {
+                return json!({
+                    "object_uid": record.to_string(),
+                    "object_type": "record",
+                    "from_uid": folder.to_string(),
+                    "from_type": "shared_folder_folder",
+                    "delete_resolution": "unlink",
+                })
+            }
         };
         json!({
             "object_uid": uid.to_string(),

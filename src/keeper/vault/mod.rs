@@ -6,6 +6,7 @@
 
 pub mod delete;
 pub mod folders;
+pub mod move_record;
 pub mod sync;
 
 use crate::keeper::auth::Session;
@@ -17,6 +18,7 @@ use crate::keeper::uid::Uid;
 
 pub use delete::{delete_from_root, RootObject};
 pub use folders::{add_shared_folder, folder_add_command, DefaultPermissions};
+pub use move_record::move_record_to_shared_folder;
 pub use sync::{SyncBuilder, VaultKeys};
 
 /// Pages after which a sync that still says `hasMore` is treated as a server loop.
@@ -124,6 +126,29 @@ pub struct VaultSnapshot {
     /// The sync revision at which each shared folder and application was last written; the
     /// lower of two twins made by a race is the older one.
     pub revisions: std::collections::BTreeMap<Uid, i64>,
+    /// Every PAM configuration record (version 6) this account can decrypt, ordered by UID.
+    pub pam_configurations: Vec<PamConfigurationRecord>,
+}
+
+/// A PAM configuration as its version-6 record says: title, type and `pamResources`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PamConfigurationRecord {
+    /// The record (configuration) UID.
+    pub uid: Uid,
+    /// The title.
+    pub title: String,
+    /// The record type, e.g. `pamNetworkConfiguration`.
+    pub record_type: String,
+    /// `pamResources.controllerUid`: the gateway the record names.
+    pub controller_uid: Option<Uid>,
+    /// `pamResources.folderUid`: the shared folder the record names.
+    pub folder_uid: Option<Uid>,
+    /// The shared folder holding the record; `None` while it sits at the vault root.
+    pub shared_folder: Option<Uid>,
+    /// The record key.
+    pub key: AesKey,
+    /// The sync revision it was last written at.
+    pub revision: i64,
 }
 
 /// A classic shared folder with its decrypted key (the key KSM shares are built from).

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Application, SharedFolder, VaultSnapshot};
+use super::{Application, PamConfigurationRecord, SharedFolder, VaultSnapshot};
 use crate::keeper::crypto::{
     aes_cbc_decrypt, aes_gcm_decrypt, ecies_decrypt, rsa_decrypt, AesKey, CryptoError,
     EcPrivateKey, RsaPrivateKey,
@@ -24,6 +24,8 @@ use crate::keeper::uid::Uid;
 
 /// Record version Keeper uses for KSM application records (CMD `vault.py`: v5 = ApplicationRecord).
 const APPLICATION_RECORD_VERSION: i32 = 5;
+/// Record version of PAM configuration records (CMD `PAMConfigurationNewCommand`: `TypedRecord(version=6)`).
+const PAM_CONFIGURATION_RECORD_VERSION: i32 = 6;
 
 /// The account keys that root every key in a sync: the data key plus the optional key pairs.
 #[derive(Clone, Copy)]
@@ -73,6 +75,10 @@ pub struct SyncBuilder {
     record_keys: BTreeMap<Uid, WrappedKey>,
     /// Revision of each version-5 record (when it was added: orders twins made by a race).
     application_revisions: BTreeMap<Uid, i64>,
+    /// Encrypted `data` and revision of version-6 (PAM configuration) records.
+    configuration_records: BTreeMap<Uid, (Vec<u8>, i64)>,
+    /// Record → (shared folder, record key wrapped by the folder key), from `sharedFolderRecords`.
+    folder_records: BTreeMap<Uid, (Uid, Vec<u8>)>,
 }
 
 impl SyncBuilder {
@@ -161,6 +167,21 @@ impl SyncBuilder {
             } else {
                 self.application_records.remove(&uid);
             }
+            if record.version == PAM_CONFIGURATION_RECORD_VERSION {
+                self.configuration_records
+                    .insert(uid, (record.data.clone(), record.revision));
+            } else {
+                self.configuration_records.remove(&uid);
+            }
+        }
+
+        for link in &page.shared_folder_records {
+            let record = uid_of(&link.record_uid, "record");
+            let folder = uid_of(&link.shared_folder_uid, "shared folder");
+            if let (Some(record), Some(folder)) = (record, folder) {
+                self.folder_records
+                    .insert(record, (folder, link.record_key.clone()));
+            }
         }
     }
 
@@ -173,6 +194,20 @@ impl SyncBuilder {
             self.application_records.remove(&uid);
             self.record_keys.remove(&uid);
             self.application_revisions.remove(&uid);
+            self.configuration_records.remove(&uid);
+            self.folder_records.remove(&uid);
+        }
+        for link in &page.removed_shared_folder_records {
+            if let Some(uid) = uid_of(&link.record_uid, "record") {
+                if self
+                    .folder_records
+                    .get(&uid)
+                    .map(|(f, _)| f.as_bytes().as_slice())
+                    == Some(link.shared_folder_uid.as_slice())
+                {
+                    self.folder_records.remove(&uid);
+                }
+            }
         }
         for uid in page.removed_teams.iter().filter_map(|b| uid_of(b, "team")) {
             self.teams.remove(&uid);
@@ -235,11 +270,71 @@ impl SyncBuilder {
             .map(|(uid, raw)| (*uid, raw.revision))
             .chain(self.application_revisions.iter().map(|(u, r)| (*u, *r)))
             .collect();
+        let pam_configurations = self
+            .configuration_records
+            .iter()
+            .filter_map(|(uid, (data, revision))| {
+                self.decrypt_configuration(uid, data, *revision, &shared_folders, keys)
+            })
+            .collect();
         VaultSnapshot {
             shared_folders,
             applications,
             revisions,
+            pam_configurations,
         }
+    }
+
+    /// Decrypts a version-6 record with the owner's key, else the shared folder's copy of it.
+    fn decrypt_configuration(
+        &self,
+        uid: &Uid,
+        data: &[u8],
+        revision: i64,
+        folders: &[SharedFolder],
+        keys: &VaultKeys<'_>,
+    ) -> Option<PamConfigurationRecord> {
+        let placement = self.folder_records.get(uid);
+        let from_folder = || {
+            let (folder_uid, wrapped) = placement?;
+            let folder = folders.iter().find(|f| f.uid == *folder_uid)?;
+            let plain = zeroize::Zeroizing::new(aes_gcm_decrypt(&folder.key, wrapped).ok()?);
+            AesKey::from_slice(&plain).ok()
+        };
+        let key = self
+            .record_keys
+            .get(uid)
+            .and_then(|wrapped| decrypt_account_key(wrapped, keys).ok())
+            .or_else(from_folder)
+            .or_else(|| {
+                tracing::debug!(%uid, "PAM configuration key does not decrypt; skipped");
+                None
+            })?;
+        let plain = zeroize::Zeroizing::new(aes_gcm_decrypt(&key, data).ok()?);
+        let json: TypedRecordData = serde_json::from_slice(plain.trim_ascii_end())
+            .map_err(|_| tracing::debug!(%uid, "PAM configuration data is not JSON"))
+            .ok()?;
+        let resources = json
+            .fields
+            .iter()
+            .find(|f| f.kind == "pamResources")
+            .and_then(|f| f.value.first());
+        let uid_at = |name: &str| {
+            resources
+                .and_then(|r| r.get(name))
+                .and_then(serde_json::Value::as_str)
+                .and_then(|text| text.parse::<Uid>().ok())
+        };
+        Some(PamConfigurationRecord {
+            uid: *uid,
+            title: json.title,
+            record_type: json.kind,
+            controller_uid: uid_at("controllerUid"),
+            folder_uid: uid_at("folderUid"),
+            shared_folder: placement.map(|(folder, _)| *folder),
+            key,
+            revision,
+        })
     }
 
     /// Decrypts every team's key, then the shared-folder keys the team holds.
@@ -315,6 +410,25 @@ impl SyncBuilder {
             key,
         })
     }
+}
+
+/// The JSON of a typed record's `data`, as far as a PAM configuration needs it.
+#[derive(Deserialize)]
+struct TypedRecordData {
+    #[serde(default)]
+    title: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    fields: Vec<TypedField>,
+}
+
+#[derive(Deserialize)]
+struct TypedField {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    value: Vec<serde_json::Value>,
 }
 
 /// The JSON inside a v5 record's `data`.

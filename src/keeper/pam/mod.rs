@@ -1,5 +1,10 @@
-//! PAM gateways (Keeper's "controllers"): list them and remove one.
+//! PAM gateways (Keeper's "controllers"): list them and remove one; PAM configurations
+//! (`configuration`): create the record and bind it to a gateway.
 //! Facts: protocol-vault-ksm-gateway.md §4.5–§4.7.
+
+pub mod configuration;
+
+pub use configuration::{Environment, NewConfiguration};
 
 use crate::keeper::auth::Session;
 use crate::keeper::crypto::{b64_std_decode, b64url_decode};
@@ -28,6 +33,9 @@ pub enum PamError {
     /// The gateway does not exist or is not visible to this user.
     #[error("gateway not found: {0}")]
     NotFound(String),
+    /// Keeper's answer was not what the protocol promises.
+    #[error("unexpected answer from Keeper: {0}")]
+    BadResponse(String),
     /// Keeper answered `remove_controller` with a failure entry for this gateway.
     #[error("Keeper did not remove gateway {uid}: {message}")]
     RemoveFailed {
