@@ -155,6 +155,8 @@ fn expired_session_asks_for_the_password_in_the_wizard_then_provisions() {
     p.line("g-1");
     p.expect("New or existing gateway?");
     p.choose("Existing gateway", 0);
+    p.expect("Create a PAM configuration for this gateway?");
+    p.send("n");
     p.expect("Go ahead?");
     p.send("y");
     p.expect("sudo bash -s -- --token");
