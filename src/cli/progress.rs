@@ -5,6 +5,7 @@ use crate::keeper::transport::{RetryHook, RetryNotice};
 use crate::provision::{Action, Progress, StepKind};
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,7 +25,22 @@ pub struct StepProgress {
     mode: ProgressMode,
     /// The running spinner and its step's own message (without any retry note).
     current: Mutex<Option<(ProgressBar, String)>>,
+    /// `apply`'s gateways: done of total (the bar itself on a terminal).
+    fleet: Mutex<Option<FleetProgress>>,
+    /// Requests re-sent so far (shown on the fleet bar).
+    retries: AtomicUsize,
 }
+
+/// Progress through one application's gateways in `apply`.
+struct FleetProgress {
+    bar: Option<ProgressBar>,
+    done: usize,
+    total: usize,
+}
+
+/// The fleet bar: done/total, rate, ETA, and retries in the message.
+const FLEET_TEMPLATE: &str =
+    "{spinner:.cyan} Gateways [{bar:30.cyan/blue}] {pos}/{len} · {per_sec} · ETA {eta} {msg}";
 
 impl StepProgress {
     /// A progress display in `mode`.
@@ -32,6 +48,8 @@ impl StepProgress {
         StepProgress {
             mode,
             current: Mutex::new(None),
+            fleet: Mutex::new(None),
+            retries: AtomicUsize::new(0),
         }
     }
 
@@ -42,11 +60,27 @@ impl StepProgress {
                 bar.finish_and_clear();
             }
         }
+        if let Ok(mut fleet) = self.fleet.lock() {
+            if let Some(bar) = fleet.take().and_then(|f| f.bar) {
+                bar.finish_and_clear();
+            }
+        }
     }
 
     /// Shows a retry on the running spinner: "Checking the vault… retrying in 2 s (3/5)".
     /// Without a spinner the retry is only logged (`-v`), as the transport already does.
     pub fn retrying(&self, notice: &RetryNotice) {
+        let retries = self.retries.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Ok(fleet) = self.fleet.lock() {
+            if let Some(bar) = fleet.as_ref().and_then(|f| f.bar.as_ref()) {
+                bar.set_message(format!(
+                    "· {retries} {} (now waiting {})",
+                    if retries == 1 { "retry" } else { "retries" },
+                    format_wait(notice.wait)
+                ));
+                return;
+            }
+        }
         if let Ok(current) = self.current.lock() {
             if let Some((bar, message)) = current.as_ref() {
                 bar.set_message(format!(
@@ -67,6 +101,60 @@ impl StepProgress {
 }
 
 impl Progress for StepProgress {
+    fn gateways_started(&self, total: usize) {
+        let bar = (self.mode == ProgressMode::Spinner).then(|| {
+            if let Ok(mut current) = self.current.lock() {
+                if let Some((spinner, _)) = current.take() {
+                    spinner.finish_and_clear();
+                }
+            }
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(FLEET_TEMPLATE)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        if let Ok(mut fleet) = self.fleet.lock() {
+            if let Some(old) = fleet.replace(FleetProgress {
+                bar,
+                done: 0,
+                total,
+            }) {
+                if let Some(bar) = old.bar {
+                    bar.finish_and_clear();
+                }
+            }
+        }
+    }
+
+    fn gateway_done(&self) {
+        let Ok(mut guard) = self.fleet.lock() else {
+            return;
+        };
+        let Some(fleet) = guard.as_mut() else {
+            return;
+        };
+        fleet.done += 1;
+        match (&fleet.bar, self.mode) {
+            (Some(bar), _) => bar.inc(1),
+            // Plain lines: every tenth, so a log shows the run moving without a line per gateway.
+            (None, ProgressMode::Lines) => {
+                let step = fleet.total.div_ceil(10).max(1);
+                if fleet.done % step == 0 || fleet.done == fleet.total {
+                    eprintln!("gateways: {}/{} done", fleet.done, fleet.total);
+                }
+            }
+            (None, _) => {}
+        }
+        if fleet.done == fleet.total {
+            if let Some(bar) = guard.take().and_then(|f| f.bar) {
+                bar.finish_and_clear();
+            }
+        }
+    }
+
     fn started(&self, step: StepKind) {
         if self.mode != ProgressMode::Spinner {
             return;

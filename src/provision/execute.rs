@@ -61,6 +61,10 @@ pub trait Progress {
     fn started(&self, step: StepKind);
     /// A step finished with `action`, describing the object (e.g. its name).
     fn finished(&self, step: StepKind, action: Action, detail: &str);
+    /// `apply` is about to add or replace `total` gateways of one application, a few at a time.
+    fn gateways_started(&self, _total: usize) {}
+    /// One of them is done (created, or failed).
+    fn gateway_done(&self) {}
 }
 
 /// A [`Progress`] that shows nothing.

@@ -363,6 +363,7 @@ pub async fn execute(
 
         progress.started(StepKind::Gateway);
         let prekept = keep_new_tokens(session, app, &group.gateways, keeper);
+        progress.gateways_started(group.gateways.len());
         let mut minted: Vec<(usize, Result<Minted, ProvisionError>, Vec<String>)> =
             stream::iter(group.gateways.iter().zip(prekept).enumerate())
                 .map(|(index, ((inputs, step), prekept))| async move {
@@ -370,7 +371,8 @@ pub async fn execute(
                     let prekept = match prekept {
                         Prekept::Token(kept) => Some(kept),
                         Prekept::Failed(e) => {
-                            return (index, Err(done.fail(StepKind::Gateway, e)), notes)
+                            progress.gateway_done();
+                            return (index, Err(done.fail(StepKind::Gateway, e)), notes);
                         }
                         Prekept::No => None,
                     };
@@ -383,6 +385,7 @@ pub async fn execute(
                         Verify::Later,
                     )
                     .await;
+                    progress.gateway_done();
                     (index, result, notes)
                 })
                 .buffer_unordered(CONCURRENCY)

@@ -280,3 +280,48 @@ fn replace_re_mints_only_the_named_gateway() {
     assert!(doc["gateways"][1]["token"].as_str().is_some(), "{doc}");
     assert_eq!(gateway_names(&sandbox, "Replace App"), names(0..2));
 }
+
+#[test]
+fn progress_is_plain_lines_on_stderr_in_a_log_and_stdout_carries_only_the_result() {
+    let sandbox = ServedSandbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = manifest(dir.path(), "Lines App", names(0..20));
+    let mut command = sandbox.command();
+    command.args(["apply", "-f"]).arg(&file);
+    let out = run(command);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    // Every tenth of the way, not a line per gateway.
+    assert!(err.contains("gateways: 2/20 done"), "{err}");
+    assert!(err.contains("gateways: 20/20 done"), "{err}");
+    assert!(!err.contains("gateways: 3/20 done"), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("gateways: "), "{stdout}");
+    assert!(stdout.contains("edge-019"), "{stdout}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_terminal_shows_a_bar_with_done_of_total() {
+    use assert_cmd::cargo::cargo_bin;
+    let sandbox = ServedSandbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = manifest(dir.path(), "Bar App", names(0..200));
+    let mut command = std::process::Command::new(cargo_bin("gw-provision"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sandbox.dir.path())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .arg("--sandbox-descriptor")
+        .arg(&sandbox.descriptor_path)
+        .args(["apply", "--yes", "-f"])
+        .arg(&file);
+    let mut p = expectrl::Session::spawn(command).expect("spawn in a pty");
+    p.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    p.expect(expectrl::Regex(r"Gateways \[[^\]]*\] \d+/200"))
+        .expect("the fleet bar");
+    p.expect("Totals:").expect("the summary");
+    p.expect(expectrl::Eof).expect("exit");
+}
