@@ -2,13 +2,11 @@
 //! timeout, writes never are; the sandbox's `lost_reply` and `hang` faults; a peer that is not
 //! TLS; a descriptor with an unusable CA; names with invisible format characters.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::fake_keeper::{FakeKeeper, Reply};
+use crate::support::fake_keeper::{not_tls_server, FakeKeeper, Reply};
 use crate::support::{gw, json, new_args, run, stderr, ServedSandbox};
 use gw_provision::keeper::auth::{self, LoginOptions, LoginOutcome};
 use gw_provision::keeper::crypto::{b64url_decode, b64url_encode, EcPrivateKey, EcPublicKey};
@@ -406,23 +404,6 @@ fn lost_reply_on_application_add_leaves_the_application_created() {
 }
 
 // --- a peer that is not TLS ---
-
-/// A TCP listener on 127.0.0.1 that answers every connection with `reply` and closes it.
-fn not_tls_server(reply: Vec<u8>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut hello = [0u8; 512];
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-            let _ = stream.read(&mut hello);
-            let _ = stream.write_all(&reply);
-            let _ = stream.flush();
-        }
-    });
-    port
-}
 
 fn plain_http_reply() -> Vec<u8> {
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello".to_vec()

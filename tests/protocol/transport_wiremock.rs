@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::fake_keeper::tls::start_tls_server;
-use crate::support::fake_keeper::{self, FakeKeeper, Reply, FAKE_KEY_ID};
+use crate::support::fake_keeper::{self, bare_server, closed_port, start_tls_server};
+use crate::support::fake_keeper::{FakeKeeper, Reply, FAKE_KEY_ID};
 use gw_provision::keeper::crypto::{b64url_decode, b64url_encode, AesKey};
 use gw_provision::keeper::proto::authentication::{ApiRequest, LoginResponse, StartLoginRequest};
 use gw_provision::keeper::server::Server;
@@ -62,7 +62,7 @@ async fn mount_key_script(
 
 #[tokio::test]
 async fn key_error_switches_to_the_requested_key_id_and_retries() {
-    let server = MockServer::start().await;
+    let server = bare_server().await;
     let seen = mount_key_script(&server, |n| match n {
         1 => ResponseTemplate::new(401)
             .set_body_json(serde_json::json!({"error": "key", "key_id": 8})),
@@ -87,7 +87,7 @@ async fn key_error_switches_to_the_requested_key_id_and_retries() {
 
 #[tokio::test]
 async fn key_errors_stop_after_three_switches() {
-    let server = MockServer::start().await;
+    let server = bare_server().await;
     let seen = mount_key_script(&server, |n| {
         let next = 8 + n as i32; // always a different, valid id
         ResponseTemplate::new(401)
@@ -413,10 +413,7 @@ async fn reply_that_is_not_the_expected_message_is_a_bad_response() {
 
 #[tokio::test]
 async fn unreachable_port_is_a_network_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = closed_port();
     let mut options =
         TransportOptions::new(Server::from_host(&format!("127.0.0.1:{port}")).unwrap());
     options.scheme = UrlScheme::HttpLoopbackOnly;

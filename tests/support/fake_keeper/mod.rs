@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod account;
-pub mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -187,4 +186,98 @@ pub fn open_request(key: &EcPrivateKey, endpoint: &str, body: &[u8]) -> Option<(
         api_version: inner.api_version,
     };
     Some((call, transmission_key))
+}
+
+// --- the other servers the tests need, all built here -------------------------------------
+//
+// This file is the one place a test builds a server that stands in for Keeper: the scripted
+// wiremock Keeper above, a bare wiremock server for transport edge cases, a TLS server with a
+// self-signed certificate, and a TCP peer that is not TLS at all.
+
+/// A wiremock server with nothing mounted, for transport edge cases that script raw replies.
+pub async fn bare_server() -> MockServer {
+    MockServer::start().await
+}
+
+/// A loopback port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A one-connection-at-a-time HTTPS server with a self-signed `localhost` certificate that
+/// answers every request with an empty 200. Returns its port and the certificate PEM.
+pub async fn start_tls_server() -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_pem = certified.cert.pem();
+    let cert_der = certified.cert.der().clone();
+    let key_der =
+        rustls::pki_types::PrivateKeyDer::try_from(certified.key_pair.serialize_der()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der], key_der)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut received = Vec::new();
+                let mut buffer = [0u8; 4096];
+                // Read the head and the Content-Length body, then answer.
+                loop {
+                    let Ok(n) = tls.read(&mut buffer).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    received.extend_from_slice(&buffer[..n]);
+                    let text = String::from_utf8_lossy(&received).to_ascii_lowercase();
+                    if let Some(head_end) = text.find("\r\n\r\n") {
+                        let length = text[..head_end]
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if received.len() >= head_end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let _ = tls
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (port, cert_pem)
+}
+
+/// A TCP listener on 127.0.0.1 that answers every connection with `reply` and closes it.
+pub fn not_tls_server(reply: Vec<u8>) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut hello = [0u8; 512];
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let _ = std::io::Read::read(&mut stream, &mut hello);
+            let _ = std::io::Write::write_all(&mut stream, &reply);
+            let _ = std::io::Write::flush(&mut stream);
+        }
+    });
+    port
 }
