@@ -43,8 +43,18 @@ pub struct Connection {
     pub server_label: String,
     /// The config this account login used (`None` for a sandbox's demo account).
     pub config: Option<AccountConfig>,
+    /// The server is a sandbox: its tokens are not valid on Keeper.
+    pub sandbox: bool,
     /// Keeps an in-process sandbox alive for the length of the run.
     _sandbox: Option<RunningSandbox>,
+}
+
+impl Connection {
+    /// The server for `--output json` (`{region, host, sandbox}`), as the session ended up
+    /// (after a region redirect, the account's home region).
+    pub fn server_json(&self) -> serde_json::Value {
+        super::json_doc::server(self.session.server(), self.sandbox)
+    }
 }
 
 /// Why the session is wanted, which decides whether the config is written.
@@ -260,6 +270,7 @@ async fn connect_demo(target: SandboxTarget) -> Result<Connection, CliError> {
         redeem,
         server_label: format!("sandbox ({})", descriptor.host),
         config: None,
+        sandbox: true,
         _sandbox: target.running,
     })
 }
@@ -343,6 +354,7 @@ async fn connect_account(
     sandbox: Option<SandboxTarget>,
 ) -> Result<Connection, CliError> {
     let mut account = prepare_account(global, sandbox.as_ref().map(|t| &t.descriptor))?;
+    let is_sandbox = sandbox.is_some();
     if purpose == Purpose::Login && !account.config.is_writable() {
         return Err(CliError::new(
             ExitStatus::Usage,
@@ -437,6 +449,7 @@ async fn connect_account(
         redeem: account.redeem,
         server_label: account.label,
         config: Some(account.config),
+        sandbox: is_sandbox,
         _sandbox: sandbox.and_then(|t| t.running),
     })
 }

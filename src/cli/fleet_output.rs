@@ -43,8 +43,9 @@ fn action_word(gateway: &GatewayReport) -> Value {
     }
 }
 
-/// The JSON document `apply --output json` prints. Field names follow `new`'s (README).
-pub fn fleet_json(outcome: &FleetOutcome, server: &str, dry_run: bool) -> Value {
+/// The JSON document `apply --output json` prints. Field names follow `new`'s (README,
+/// docs/json-schema/apply.json); `server` is the [`super::json_doc::server`] object.
+pub fn fleet_json(outcome: &FleetOutcome, server: Value, dry_run: bool) -> Value {
     let gateways: Vec<Value> = outcome.gateways.iter().map(gateway_json).collect();
     let groups: Vec<Value> = outcome
         .groups

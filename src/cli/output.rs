@@ -2,15 +2,15 @@
 //! progress go to stderr.
 
 use crate::provision::{Action, Outcome, TargetOs};
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::Path;
 
-/// The JSON document `new --output json` prints. Field names are a public contract (README).
+/// The JSON document `new --output json` prints. Field names are a public contract (README,
+/// docs/json-schema/new.json); `server` is the [`super::json_doc::server`] object.
 /// With `token_file` (the secret was written there) `token` and `config` are absent.
 pub fn outcome_json(
     outcome: &Outcome,
-    server: &str,
+    server: Value,
     dry_run: bool,
     token_file: Option<&Path>,
 ) -> Value {
@@ -61,11 +61,9 @@ fn resolved(uid: &Option<crate::keeper::uid::Uid>, name: &str, action: Action) -
     json!({ "uid": uid.map(|u| u.to_string()), "name": name, "action": action })
 }
 
-/// RFC 3339 in UTC, the form `token_expires_at` promises.
+/// RFC 3339 in UTC with milliseconds, the form `token_expires_at` promises.
 pub fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+    super::json_doc::timestamp(at)
 }
 
 /// The human text for stdout: a summary table, then what to run on the gateway host. With
@@ -192,13 +190,12 @@ pub fn boxed(title: &str, fancy: bool) -> String {
     format!("╭{bar}╮\n│ {title} │\n╰{bar}╯\n", bar = "─".repeat(width))
 }
 
-/// A table of rows for list commands, as text or a JSON array.
-#[derive(Debug, Serialize)]
+/// A table of rows for list commands' text (their JSON is typed, per command).
+#[derive(Debug)]
 pub struct Table {
     /// Column headings.
-    #[serde(skip)]
     pub headings: Vec<&'static str>,
-    /// Rows, as JSON objects keyed by the snake_case heading.
+    /// Rows of cells, one per heading.
     pub rows: Vec<Vec<String>>,
 }
 
@@ -232,28 +229,6 @@ impl Table {
         }
         out
     }
-
-    /// Renders the table as a JSON array of objects keyed by snake_case headings.
-    pub fn to_json(&self) -> Value {
-        let keys: Vec<String> = self
-            .headings
-            .iter()
-            .map(|h| h.to_lowercase().replace(' ', "_"))
-            .collect();
-        Value::Array(
-            self.rows
-                .iter()
-                .map(|row| {
-                    Value::Object(
-                        keys.iter()
-                            .cloned()
-                            .zip(row.iter().map(|c| Value::String(c.clone())))
-                            .collect(),
-                    )
-                })
-                .collect(),
-        )
-    }
 }
 
 #[cfg(test)]
@@ -270,7 +245,6 @@ mod tests {
             ],
         };
         assert_eq!(table.to_text(), "Name  UID\na     1\nlong  2\n");
-        assert_eq!(table.to_json()[1]["name"], "long");
     }
 
     #[test]

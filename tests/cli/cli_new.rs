@@ -1,7 +1,7 @@
 //! `gw-provision new` through the real binary against a sandbox: the flow, idempotency,
 //! `--replace`, `--dry-run`, `--existing`, the JSON schema, and the other commands.
 
-use crate::support::{json, new_args, run, stderr, ServedSandbox};
+use crate::support::{assert_no_result, json, new_args, run, stderr, ServedSandbox};
 
 #[test]
 fn first_run_creates_everything_and_prints_a_token_and_install_command() {
@@ -47,7 +47,10 @@ fn first_run_creates_everything_and_prints_a_token_and_install_command() {
         )
     );
     assert!(doc.get("config").is_none());
-    assert_eq!(doc["server"], format!("sandbox ({host})"));
+    assert_eq!(
+        doc["server"],
+        serde_json::json!({"region": null, "host": host, "sandbox": true})
+    );
 }
 
 #[test]
@@ -66,7 +69,11 @@ fn second_run_reuses_folder_app_share_and_reports_gateway_conflict() {
     });
     assert_eq!(second.status.code(), Some(4), "stderr: {}", stderr(&second));
     assert!(stderr(&second).contains("--replace"));
-    assert!(second.stdout.is_empty(), "nothing on stdout for a failure");
+    let error = assert_no_result(&second);
+    assert_eq!(
+        error["code"], "gateway_exists",
+        "only the error for a failure"
+    );
 
     let third = run({
         let mut c = sandbox.command();
@@ -111,7 +118,7 @@ fn replace_issues_a_new_token_for_the_same_gateway() {
     });
     assert!(list.status.success(), "stderr: {}", stderr(&list));
     let gateways = json(&list);
-    let named: Vec<_> = gateways
+    let named: Vec<_> = gateways["gateways"]
         .as_array()
         .unwrap()
         .iter()
@@ -147,7 +154,7 @@ fn dry_run_changes_nothing() {
         c.args(["app", "list", "--output", "json"]);
         c
     });
-    assert_eq!(json(&apps), serde_json::json!([]));
+    assert_eq!(json(&apps)["applications"], serde_json::json!([]));
 
     let real = run({
         let mut c = sandbox.command();
@@ -273,13 +280,13 @@ fn docker_redeems_the_token_into_a_base64_gateway_config() {
         c
     });
     let gateways = json(&list);
-    let gateway = gateways
+    let gateway = gateways["gateways"]
         .as_array()
         .unwrap()
         .iter()
         .find(|g| g["name"] == "dock-1")
         .expect("listed");
-    assert_eq!(gateway["initialized"], "true");
+    assert_eq!(gateway["initialized"], true);
 }
 
 #[test]

@@ -134,6 +134,30 @@ pub fn json(output: &Output) -> serde_json::Value {
     })
 }
 
+/// A failed run's stdout holds no result: nothing (text), or with `--output json` only the
+/// `{"error": …}` object, whose `exit` is the run's exit code. Returns that object's `error`.
+pub fn assert_no_result(output: &Output) -> serde_json::Value {
+    if output.stdout.is_empty() {
+        return serde_json::Value::Null;
+    }
+    let doc = json(output);
+    let keys: Vec<&String> = doc
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        keys,
+        ["error", "schema_version"],
+        "only the error object: {doc}"
+    );
+    assert_eq!(
+        doc["error"]["exit"].as_i64(),
+        output.status.code().map(i64::from),
+        "{doc}"
+    );
+    doc["error"].clone()
+}
+
 /// stderr as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

@@ -5,10 +5,10 @@ use crate::cli::commands::lists::removal_needs_yes;
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::kept_tokens::FileTokenKeeper;
-use crate::cli::output;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
+use crate::cli::{json_doc, output};
 use crate::provision::plan::{require_gateway_management, GatewayStep, ObservedGateway};
 use crate::provision::TokenKeeper;
 use crate::provision::{self, KeepNothing, Name, Progress, ProvisionInputs, StepKind, TargetOs};
@@ -103,7 +103,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
 
     if args.dry_run {
         let outcome = provision::dry_run(&plan);
-        return print_outcome(ui, &outcome, &connection.server_label, true, None);
+        return print_outcome(ui, &outcome, connection.server_json(), true, None);
     }
     if let GatewayStep::Replace(old) = &plan.gateway {
         if !args.yes {
@@ -144,7 +144,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
     print_outcome(
         ui,
         &outcome,
-        &connection.server_label,
+        connection.server_json(),
         false,
         token_file.as_deref(),
     )?;
@@ -288,14 +288,13 @@ fn describe_plan(plan: &provision::Plan) -> String {
 fn print_outcome(
     ui: Ui,
     outcome: &provision::Outcome,
-    server: &str,
+    server: serde_json::Value,
     dry_run: bool,
     token_file: Option<&Path>,
 ) -> Result<(), CliError> {
     match ui.output {
         OutputFormat::Json => {
-            let doc = output::outcome_json(outcome, server, dry_run, token_file);
-            println!("{doc}");
+            json_doc::print(output::outcome_json(outcome, server, dry_run, token_file));
         }
         OutputFormat::Text => {
             let text = output::outcome_text(outcome, dry_run, ui.stdout_tty, token_file);

@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::args::{DeviceApprovalArg, GlobalArgs, OutputFormat, SandboxCommand, TwoFactorArg};
 use crate::cli::exit::{CliError, ExitStatus};
+use crate::cli::json_doc;
 use crate::cli::Ui;
 use crate::sandbox::admin_client::{AdminClient, AdminClientError};
 use crate::sandbox::{
@@ -148,7 +149,7 @@ async fn two_factor(
         if let (Some(n), Some(object)) = (approved, value.as_object_mut()) {
             object.insert("approved".to_owned(), json!(n));
         }
-        println!("{value}");
+        json_doc::print(value);
         return Ok(());
     }
     if let Some(n) = approved {
@@ -178,7 +179,7 @@ async fn sso_token(global: &GlobalArgs, ui: Ui, url: &str) -> Result<(), CliErro
     };
     let token = client.sso_token(url).await.map_err(admin_client_error)?;
     match ui.output {
-        OutputFormat::Json => println!("{}", json!({ "token": token })),
+        OutputFormat::Json => json_doc::print(json!({ "token": token })),
         OutputFormat::Text => println!("{token}"),
     }
     Ok(())
@@ -217,9 +218,8 @@ async fn add_user(
             .map_err(sandbox_error)?,
     }
     match ui.output {
-        OutputFormat::Json => println!(
-            "{}",
-            json!({ "email": email, "requirements": requirements, "action": "created" })
+        OutputFormat::Json => json_doc::print(
+            json!({ "email": email, "requirements": requirements, "action": "created" }),
         ),
         OutputFormat::Text if requirements.is_empty() => {
             println!("Added sandbox account {email} (password only)")
@@ -331,7 +331,7 @@ fn print_devices(
         .collect();
     if ui.output == OutputFormat::Json {
         let key = if code_only { "pending" } else { "approved" };
-        println!("{}", json!({ "email": email, key: devices }));
+        json_doc::print(json!({ "email": email, key: devices }));
         return Ok(());
     }
     if code_only {
