@@ -13,6 +13,7 @@ use super::config::{
     self, AccountConfig, ConfigChoice, ConfigError, ConfigSource, COMMANDER_CONFIG_ENV,
     CONFIG_B64_ENV,
 };
+use super::demo_logout;
 use super::exit::{CliError, ExitStatus};
 use super::login::{self, LoginContext};
 use super::Ui;
@@ -97,6 +98,9 @@ async fn connect_with(
     let sandbox = open_sandbox(global).await?;
     match sandbox {
         Some(target) if !wants_account(global, &target.descriptor, purpose) => {
+            if demo_logout::is_logged_out(&target.descriptor.host) {
+                return Err(demo_logout::not_logged_in(&target.descriptor.host));
+            }
             connect_demo(target).await
         }
         sandbox => connect_account(global, ui, purpose, sandbox).await,
@@ -168,6 +172,15 @@ async fn open_sandbox(global: &GlobalArgs) -> Result<Option<SandboxTarget>, CliE
         })),
         None => Ok(None),
     }
+}
+
+/// The descriptor of `--sandbox-descriptor` when this run would use its seeded demo account.
+pub fn demo_descriptor(global: &GlobalArgs) -> Result<Option<Descriptor>, CliError> {
+    let Some(path) = &global.sandbox_descriptor else {
+        return Ok(None);
+    };
+    let descriptor = read_descriptor(path)?;
+    Ok((!wants_account(global, &descriptor, Purpose::Use)).then_some(descriptor))
 }
 
 /// True when a sandbox run should go through the real-account path (see the module docs).

@@ -7,6 +7,7 @@ pub mod args;
 mod commands;
 pub(crate) mod config;
 mod connect;
+mod demo_logout;
 pub mod errors;
 pub mod exit;
 mod fleet_output;
@@ -92,10 +93,16 @@ pub fn main() -> ExitCode {
         }
     };
     let output = cli.global.output;
+    // `sandbox serve` stops on Ctrl-C as its normal end (exit 0, state saved): it handles the
+    // signal itself, and must not be reported as an interrupted run.
+    let own_signals = matches!(
+        cli.command,
+        args::Command::Sandbox(args::SandboxCommand::Serve(_))
+    );
     let result = runtime.block_on(async {
         tokio::select! {
             result = commands::run(cli, ui) => result,
-            _ = tokio::signal::ctrl_c() => Err(CliError::interrupted()),
+            _ = tokio::signal::ctrl_c(), if !own_signals => Err(CliError::interrupted()),
         }
     });
     // Prompts may be blocked reading the terminal; don't wait for them.

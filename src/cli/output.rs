@@ -67,12 +67,15 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
 }
 
 /// The human text for stdout: a summary table, then what to run on the gateway host. With
-/// `token_file` (the secret was written there) the text says so instead of showing it.
+/// `token_file` (the secret was written there) the text says so instead of showing it. With
+/// `sandbox` (its host) the token is marked as the sandbox's: it looks like Keeper's, but
+/// Keeper would refuse it.
 pub fn outcome_text(
     outcome: &Outcome,
     dry_run: bool,
     fancy: bool,
     token_file: Option<&Path>,
+    sandbox: Option<&str>,
 ) -> String {
     let mut out = String::new();
     let title = if dry_run {
@@ -136,6 +139,9 @@ pub fn outcome_text(
                 .unwrap_or_default()
         ));
     }
+    if let (Some(_), Some(host)) = (outcome.token_expires_at, sandbox) {
+        out.push_str(&sandbox_note(host));
+    }
     if let Some(install) = &outcome.install {
         if let Some(command) = &install.command {
             out.push_str("\nRun this on the gateway host:\n\n");
@@ -156,6 +162,11 @@ pub fn outcome_text(
         }
     }
     out
+}
+
+/// The line under a token (or config) the sandbox minted.
+pub fn sandbox_note(host: &str) -> String {
+    format!("  note: minted by the sandbox at {host}; not valid on Keeper\n")
 }
 
 /// `text` broken into lines of at most `width` characters at spaces.

@@ -5,37 +5,9 @@
 //! the human line stays on stderr.
 
 use crate::support::login::{account, Admin, PASSWORD};
-use crate::support::{json, new_args, run, stderr, ServedSandbox};
+use crate::support::{assert_matches_schema, json, new_args, run, stderr, ServedSandbox};
 use serde_json::Value;
 use std::process::Output;
-
-/// Checks `doc` against docs/json-schema/`name`.json (formats included), and that every
-/// top-level field it prints is documented there.
-fn assert_matches_schema(name: &str, doc: &Value) {
-    let path = format!(
-        "{}/docs/json-schema/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("json");
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap_or_else(|e| panic!("{name}.json is not a valid schema: {e}"));
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{name}: {errors:#?}\n{doc:#}");
-    if let (Some(fields), Some(declared)) = (doc.as_object(), schema["properties"].as_object()) {
-        for field in fields.keys() {
-            assert!(
-                declared.contains_key(field),
-                "{name}: `{field}` is printed but not documented in {name}.json"
-            );
-        }
-    }
-}
 
 /// stdout is exactly one JSON object (one line), which is returned.
 fn one_object(output: &Output) -> Value {

@@ -158,6 +158,34 @@ pub fn assert_no_result(output: &Output) -> serde_json::Value {
     doc["error"].clone()
 }
 
+/// Checks `doc` against docs/json-schema/`name`.json (formats included), and that every
+/// top-level field it prints is documented there.
+pub fn assert_matches_schema(name: &str, doc: &serde_json::Value) {
+    let path = format!(
+        "{}/docs/json-schema/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("json");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{name}.json is not a valid schema: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:#?}\n{doc:#}");
+    if let (Some(fields), Some(declared)) = (doc.as_object(), schema["properties"].as_object()) {
+        for field in fields.keys() {
+            assert!(
+                declared.contains_key(field),
+                "{name}: `{field}` is printed but not documented in {name}.json"
+            );
+        }
+    }
+}
+
 /// stderr as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

@@ -48,6 +48,10 @@ pub async fn login(global: &GlobalArgs, ui: Ui, args: LoginArgs) -> Result<(), C
         config.forget_session();
         connect::save_config(config)?;
     }
+    if connection.sandbox {
+        // Logged in again: the sandbox's demo account is usable by every command once more.
+        crate::cli::demo_logout::clear();
+    }
     if ui.output == OutputFormat::Json {
         json_doc::print(serde_json::json!({
             "user": connection.session.username(),
@@ -121,6 +125,16 @@ async fn ask_persistent_login() -> Result<bool, CliError> {
 /// JSON: `{"logged_out": false}` when there was no session; else `"logged_out": true` and
 /// `session_removed` (false when the config is read-only and still holds it).
 pub async fn logout(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
+    // The demo account logs itself in on every command; the logout is recorded so it doesn't.
+    let demo = connect::demo_descriptor(global)?;
+    let was_demo = match &demo {
+        Some(descriptor) => {
+            let was = !crate::cli::demo_logout::is_logged_out(&descriptor.host);
+            crate::cli::demo_logout::mark(&descriptor.host)?;
+            was
+        }
+        None => false,
+    };
     let saved = connect::resume_saved(global).await?;
     let (mut config, session) = (saved.config, saved.session);
     let report = |logged_out: bool, removed: bool, config: &str| {
@@ -133,8 +147,14 @@ pub async fn logout(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
         }
     };
     if !config.has_session() {
-        report(false, false, &config.describe());
-        eprintln!("Not logged in.");
+        report(was_demo, false, &config.describe());
+        if was_demo {
+            eprintln!(
+                "Logged out of the sandbox's demo account; `gw-provision login` logs in again."
+            );
+        } else {
+            eprintln!("Not logged in.");
+        }
         return Ok(());
     }
     if let Some(session) = session {

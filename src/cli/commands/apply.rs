@@ -201,7 +201,16 @@ fn print(ui: Ui, outcome: &fleet::FleetOutcome, server: serde_json::Value, dry_r
             print!(
                 "{}",
                 fleet_output::fleet_text(outcome, dry_run, ui.stdout_tty)
-            )
+            );
+            let minted = outcome
+                .gateways
+                .iter()
+                .any(|g| g.token_expires_at.is_some());
+            if let (true, Some(host)) =
+                (minted && server["sandbox"] == true, server["host"].as_str())
+            {
+                print!("\n{}", crate::cli::output::sandbox_note(host).trim_start());
+            }
         }
     }
 }

@@ -297,11 +297,24 @@ fn print_outcome(
             json_doc::print(output::outcome_json(outcome, server, dry_run, token_file));
         }
         OutputFormat::Text => {
-            let text = output::outcome_text(outcome, dry_run, ui.stdout_tty, token_file);
+            let text = output::outcome_text(
+                outcome,
+                dry_run,
+                ui.stdout_tty,
+                token_file,
+                sandbox_host(&server).as_deref(),
+            );
             print!("{text}");
         }
     }
     Ok(())
+}
+
+/// The host of a sandbox server object (`{"sandbox": true, "host"}`), for the token's note.
+fn sandbox_host(server: &serde_json::Value) -> Option<String> {
+    (server["sandbox"] == true)
+        .then(|| server["host"].as_str().map(str::to_owned))
+        .flatten()
 }
 
 /// `--token-file` must name a file in an existing directory: checked before anything is

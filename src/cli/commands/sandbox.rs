@@ -13,37 +13,17 @@ use crate::cli::json_doc;
 use crate::cli::Ui;
 use crate::sandbox::admin_client::{AdminClient, AdminClientError};
 use crate::sandbox::{
-    self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, FaultPlan,
-    NewUser, PendingApproval, PersistError, SandboxError, SandboxOptions, TwoFactorMethod,
+    self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, NewUser,
+    PendingApproval, PersistError, SandboxError, TwoFactorMethod,
 };
 
 /// Runs a sandbox command.
 pub async fn run(global: &GlobalArgs, ui: Ui, command: SandboxCommand) -> Result<(), CliError> {
     match command {
-        SandboxCommand::Serve {
-            listen,
-            state,
-            descriptor,
-            faults,
-        } => {
-            let state_dir = match state {
-                Some(dir) => dir,
-                None => crate::cli::connect::default_sandbox_dir()?,
-            };
-            let faults = match faults {
-                Some(path) => Some(FaultPlan::load(&path).map_err(|e| {
-                    CliError::new(ExitStatus::Usage, format!("cannot read faults file: {e}"))
-                })?),
-                None => None,
-            };
-            let options = SandboxOptions {
-                listen,
-                state_dir,
-                faults,
-            };
-            sandbox::serve_until_signal(options, descriptor)
-                .await
-                .map_err(|e| CliError::new(ExitStatus::Internal, format!("sandbox: {e}")))
+        SandboxCommand::Serve(args) => super::sandbox_serve::serve(ui, args).await,
+        SandboxCommand::Start(args) => super::sandbox_serve::start(ui, args).await,
+        SandboxCommand::Stop { descriptor } => {
+            super::sandbox_serve::stop(global, ui, descriptor).await
         }
         SandboxCommand::AddUser {
             email,
@@ -388,7 +368,7 @@ fn read_descriptor(path: &Path) -> Result<Descriptor, CliError> {
     })
 }
 
-fn sandbox_error(error: SandboxError) -> CliError {
+pub(super) fn sandbox_error(error: SandboxError) -> CliError {
     match error {
         SandboxError::State(PersistError::Locked(dir)) => CliError::new(
             ExitStatus::Usage,
