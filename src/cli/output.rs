@@ -31,11 +31,19 @@ pub fn outcome_json(
     let Some(object) = doc.as_object_mut() else {
         return doc;
     };
-    if let Some(token) = &outcome.token {
-        object.insert("token".into(), Value::String(token.expose().to_string()));
-    }
-    if let Some(expires) = outcome.token_expires_at {
-        object.insert("token_expires_at".into(), Value::String(rfc3339(expires)));
+    if redeems_token(outcome.gateway.os) {
+        // Spent on this machine: the config is what the host needs (Keeper's advice: offer
+        // the token or the config, never both).
+        if outcome.token_expires_at.is_some() {
+            object.insert("token_redeemed".into(), Value::Bool(true));
+        }
+    } else {
+        if let Some(token) = &outcome.token {
+            object.insert("token".into(), Value::String(token.expose().to_string()));
+        }
+        if let Some(expires) = outcome.token_expires_at {
+            object.insert("token_expires_at".into(), Value::String(rfc3339(expires)));
+        }
     }
     if let Some(path) = token_file {
         object.insert("token_file".into(), json!(path.to_string_lossy()));
@@ -117,35 +125,17 @@ pub fn outcome_text(
             uid.unwrap_or_default()
         ));
     }
-    if let (Some(expires), Some(path)) = (outcome.token_expires_at, token_file) {
-        let what = match outcome.gateway.os {
-            TargetOs::Docker | TargetOs::Kubernetes => "gateway config",
-            _ => "token",
-        };
-        out.push_str(&format!(
-            "\nOne-Time Access Token (expires {}): {what} written to {} (shown as <{}> below)\n",
-            rfc3339(expires),
-            path.display(),
-            if what == "token" { "TOKEN" } else { "CONFIG" }
-        ));
-    } else if let Some(expires) = outcome.token_expires_at {
-        out.push_str(&format!(
-            "\nOne-Time Access Token (expires {}):\n  {}\n",
-            rfc3339(expires),
-            outcome
-                .token
-                .as_ref()
-                .map(|t| t.expose().to_string())
-                .unwrap_or_default()
-        ));
-    }
-    if let (Some(_), Some(host)) = (outcome.token_expires_at, sandbox) {
-        out.push_str(&sandbox_note(host));
-    }
+    out.push_str(&token_text(outcome, token_file, sandbox));
     if let Some(install) = &outcome.install {
         if let Some(command) = &install.command {
-            out.push_str("\nRun this on the gateway host:\n\n");
-            out.push_str(&format!("  {command}\n"));
+            out.push_str(if outcome.gateway.os == TargetOs::Kubernetes {
+                "\nRun these in order, where kubectl and helm reach your cluster:\n\n"
+            } else {
+                "\nRun this on the gateway host:\n\n"
+            });
+            for line in command.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
         if let Some(steps) = &install.steps {
             out.push_str(&format!("\n{}\n", wrap(steps, 96)));
@@ -162,6 +152,52 @@ pub fn outcome_text(
         }
     }
     out
+}
+
+/// What the text says about the token: the token itself, or for docker/kubernetes that it was
+/// redeemed into the config (a token works once: shown, it would look usable but is spent), or
+/// where `--token-file` put the secret.
+fn token_text(outcome: &Outcome, token_file: Option<&Path>, sandbox: Option<&str>) -> String {
+    let Some(expires) = outcome.token_expires_at else {
+        return String::new();
+    };
+    let redeemed = redeems_token(outcome.gateway.os);
+    let mut out = match (redeemed, token_file) {
+        (true, Some(path)) => format!(
+            "\nOne-Time Access Token: redeemed here into the gateway config, which was written to \
+             {} (shown as <CONFIG> below)\n",
+            path.display()
+        ),
+        (true, None) => {
+            "\nOne-Time Access Token: redeemed here into the gateway config below (a token \
+             works only once).\nThe gateway config is a long-lived credential: treat it like a \
+             password.\n"
+                .to_string()
+        }
+        (false, Some(path)) => format!(
+            "\nOne-Time Access Token (expires {}): token written to {} (shown as <TOKEN> below)\n",
+            rfc3339(expires),
+            path.display()
+        ),
+        (false, None) => format!(
+            "\nOne-Time Access Token (expires {}):\n  {}\n",
+            rfc3339(expires),
+            outcome
+                .token
+                .as_ref()
+                .map(|t| t.expose().to_string())
+                .unwrap_or_default()
+        ),
+    };
+    if let Some(host) = sandbox {
+        out.push_str(&sandbox_note(host));
+    }
+    out
+}
+
+/// Docker and Kubernetes hosts take a gateway config: the token is redeemed on this machine.
+pub fn redeems_token(os: TargetOs) -> bool {
+    matches!(os, TargetOs::Docker | TargetOs::Kubernetes)
 }
 
 /// The line under a token (or config) the sandbox minted.

@@ -272,6 +272,9 @@ fn docker_redeems_the_token_into_a_base64_gateway_config() {
     let command = doc["install_command"].as_str().unwrap();
     assert!(command.contains(&format!("GATEWAY_CONFIG=\"{config}\"")));
     assert!(command.ends_with("keeper/gateway:latest"));
+    // The token was spent on the redeem: it is not offered beside the config.
+    assert!(doc.get("token").is_none(), "{doc}");
+    assert_eq!(doc["token_redeemed"], true);
 
     // Redemption happened locally, so the gateway shows as initialized.
     let list = run({
@@ -329,4 +332,86 @@ fn whoami_names_the_sandbox_account() {
     });
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     assert_eq!(json(&output)["user"], sandbox.descriptor["user"]);
+}
+
+/// The text of a `new --os OS` run against `sandbox`.
+fn text_of(sandbox: &ServedSandbox, gateway: &str, os: &str) -> String {
+    let output = run({
+        let mut c = sandbox.command();
+        c.args([
+            "new",
+            "--non-interactive",
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--gateway",
+            gateway,
+            "--os",
+            os,
+        ]);
+        c
+    });
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn docker_text_says_the_token_was_redeemed_and_prints_the_config_once() {
+    let sandbox = ServedSandbox::start();
+    let text = text_of(&sandbox, "dock-1", "docker");
+    let host = sandbox.descriptor["host"].as_str().unwrap();
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.trim_start().starts_with(&format!("{host}:"))),
+        "the spent token is not shown: {text}"
+    );
+    assert!(
+        text.contains("One-Time Access Token: redeemed here into the gateway config below"),
+        "{text}"
+    );
+    let config = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("export GATEWAY_CONFIG=\""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("the config, once");
+    assert_eq!(text.matches(config).count(), 1, "{text}");
+    assert!(text.contains("GATEWAY_CONFIG: ${GATEWAY_CONFIG}"), "{text}");
+    assert!(
+        text.contains("https://raw.githubusercontent.com/Keeper-Security/KeeperPAM/main/gateway/docker-seccomp.json"),
+        "where docker-seccomp.json comes from: {text}"
+    );
+}
+
+#[test]
+fn kubernetes_text_creates_the_namespace_then_the_secret_then_installs_with_helm() {
+    let sandbox = ServedSandbox::start();
+    let text = text_of(&sandbox, "k8s-1", "kubernetes");
+    let position = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing: {text}"))
+    };
+    let namespace = position("kubectl create namespace keeper-gateway");
+    let secret = position("kubectl create secret generic keeper-gateway-config");
+    let apply = position("| kubectl apply -f -");
+    let helm = position("helm install keeper-gateway");
+    assert!(
+        namespace < secret && secret < apply && apply < helm,
+        "{text}"
+    );
+    let config = text[secret..]
+        .split("--from-literal=gateway-config=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the config");
+    assert_eq!(
+        text.matches(config).count(),
+        1,
+        "the config is printed once: {text}"
+    );
+    assert!(
+        text.contains("redeemed here into the gateway config"),
+        "{text}"
+    );
 }
