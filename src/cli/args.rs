@@ -491,20 +491,18 @@ pub enum AppCommand {
 /// `gw-provision sandbox …`
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
-    /// Run the sandbox in the foreground until Ctrl-C or SIGTERM.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:0")]
-        listen: std::net::SocketAddr,
-        /// Directory holding the sandbox's state (default: the XDG data directory).
-        #[arg(long, value_name = "DIR")]
-        state: Option<PathBuf>,
-        /// Write the descriptor JSON here (mode 0600) instead of stdout.
+    /// Run the sandbox in the foreground until Ctrl-C, SIGTERM or `sandbox stop`; prints one
+    /// "ready" line once it listens.
+    Serve(ServeArgs),
+    /// Start the sandbox in the background and return once it is ready (same line as serve);
+    /// its pid is kept next to the descriptor for `sandbox stop`.
+    Start(ServeArgs),
+    /// Stop a sandbox started with `sandbox start` (or `serve`) and wait until it has saved.
+    Stop {
+        /// The running sandbox's descriptor (default: --sandbox-descriptor, else DIR/descriptor.json
+        /// of the default state directory).
         #[arg(long, value_name = "FILE")]
         descriptor: Option<PathBuf>,
-        /// JSON file describing faults to inject (for testing recovery).
-        #[arg(long, value_name = "FILE")]
-        faults: Option<PathBuf>,
     },
     /// Add a sandbox account, optionally with login requirements (second factors and backup
     /// codes, device approval, SSO master password with the global --sso-master-password, Cloud
@@ -590,6 +588,24 @@ pub enum SandboxCommand {
         #[arg(value_name = "URL")]
         url: String,
     },
+}
+
+/// How `sandbox serve` and `sandbox start` run the sandbox.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Directory holding the sandbox's state (default: the XDG data directory).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Where to write the descriptor JSON (mode 0600, atomically, once listening; default:
+    /// DIR/descriptor.json of the state directory). The pid goes next to it (FILE.pid).
+    #[arg(long, value_name = "FILE")]
+    pub descriptor: Option<PathBuf>,
+    /// JSON file describing faults to inject (for testing recovery).
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
 }
 
 /// `sandbox add-user --two-factor`: a second factor of the account.

@@ -13,6 +13,7 @@ use super::config::{
     self, AccountConfig, ConfigChoice, ConfigError, ConfigSource, COMMANDER_CONFIG_ENV,
     CONFIG_B64_ENV,
 };
+use super::demo_logout;
 use super::exit::{CliError, ExitStatus};
 use super::login::{self, LoginContext};
 use super::Ui;
@@ -43,8 +44,18 @@ pub struct Connection {
     pub server_label: String,
     /// The config this account login used (`None` for a sandbox's demo account).
     pub config: Option<AccountConfig>,
+    /// The server is a sandbox: its tokens are not valid on Keeper.
+    pub sandbox: bool,
     /// Keeps an in-process sandbox alive for the length of the run.
     _sandbox: Option<RunningSandbox>,
+}
+
+impl Connection {
+    /// The server for `--output json` (`{region, host, sandbox}`), as the session ended up
+    /// (after a region redirect, the account's home region).
+    pub fn server_json(&self) -> serde_json::Value {
+        super::json_doc::server(self.session.server(), self.sandbox)
+    }
 }
 
 /// Why the session is wanted, which decides whether the config is written.
@@ -90,6 +101,9 @@ async fn connect_with(
             if !wants_account(global, &target.descriptor, purpose)
                 && !logged_in_to(global, &target.descriptor) =>
         {
+            if demo_logout::is_logged_out(&target.descriptor.host) {
+                return Err(demo_logout::not_logged_in(&target.descriptor.host));
+            }
             connect_demo(target).await
         }
         sandbox => connect_account(global, ui, purpose, sandbox).await,
@@ -161,6 +175,15 @@ async fn open_sandbox(global: &GlobalArgs) -> Result<Option<SandboxTarget>, CliE
         })),
         None => Ok(None),
     }
+}
+
+/// The descriptor of `--sandbox-descriptor` when this run would use its seeded demo account.
+pub fn demo_descriptor(global: &GlobalArgs) -> Result<Option<Descriptor>, CliError> {
+    let Some(path) = &global.sandbox_descriptor else {
+        return Ok(None);
+    };
+    let descriptor = read_descriptor(path)?;
+    Ok((!wants_account(global, &descriptor, Purpose::Use)).then_some(descriptor))
 }
 
 /// True when a sandbox run should go through the real-account path (see the module docs).
@@ -286,6 +309,7 @@ async fn connect_demo(target: SandboxTarget) -> Result<Connection, CliError> {
         redeem,
         server_label: format!("sandbox ({})", descriptor.host),
         config: None,
+        sandbox: true,
         _sandbox: target.running,
     })
 }
@@ -368,6 +392,7 @@ async fn connect_account(
     sandbox: Option<SandboxTarget>,
 ) -> Result<Connection, CliError> {
     let mut account = prepare_account(global, sandbox.as_ref().map(|t| &t.descriptor))?;
+    let is_sandbox = sandbox.is_some();
     if purpose == Purpose::Login && !account.config.is_writable() {
         return Err(CliError::new(
             ExitStatus::Usage,
@@ -462,6 +487,7 @@ async fn connect_account(
         redeem: account.redeem,
         server_label: account.label,
         config: Some(account.config),
+        sandbox: is_sandbox,
         _sandbox: sandbox.and_then(|t| t.running),
     })
 }

@@ -1,7 +1,7 @@
 //! The mapping from every library error to a [`CliError`]: exit code, message and hint.
 //! This is the only place that knows which failure gets which exit code.
 
-use super::exit::{CliError, ExitStatus};
+use super::exit::{CliError, ErrorCode, ExitStatus};
 use crate::keeper::auth::AuthError;
 use crate::keeper::ksm::KsmError;
 use crate::keeper::pam::PamError;
@@ -17,22 +17,27 @@ impl From<TransportError> for CliError {
             TransportError::Network { .. } => CliError::new(ExitStatus::Network, message)
                 .hint("check the server name and your network connection, then re-run"),
             TransportError::Tls { .. } => CliError::new(ExitStatus::Network, message)
-                .hint("the server's certificate is not trusted; check the host name and any proxy"),
+                .hint("the server's certificate is not trusted; check the host name and any proxy")
+                .with_code(ErrorCode::Tls),
             TransportError::NotTls { ref host, .. } => {
                 let hint = format!(
                     "the server at {host} did not answer as Keeper's API (not TLS, or not an \
                      HTTPS server); check the host and port"
                 );
-                CliError::new(ExitStatus::Network, message).hint(hint)
+                CliError::new(ExitStatus::Network, message)
+                    .hint(hint)
+                    .with_code(ErrorCode::Tls)
             }
             TransportError::InvalidCaCertificate(_) => CliError::new(ExitStatus::Usage, message),
             TransportError::Throttled { .. } => CliError::new(ExitStatus::Refused, message)
-                .hint("Keeper limits request rates; wait a minute and re-run"),
-            TransportError::SessionExpired => {
-                CliError::new(ExitStatus::Login, message).hint("run `gw-provision login` again")
-            }
+                .hint("Keeper limits request rates; wait a minute and re-run")
+                .with_code(ErrorCode::Throttled),
+            TransportError::SessionExpired => CliError::new(ExitStatus::Login, message)
+                .hint("run `gw-provision login` again")
+                .with_code(ErrorCode::SessionExpired),
             TransportError::AuthFailed => CliError::new(ExitStatus::Login, message)
-                .hint("check the master password (KEEPER_PASSWORD)"),
+                .hint("check the master password (KEEPER_PASSWORD)")
+                .with_code(ErrorCode::WrongPassword),
             TransportError::RegionRedirect { .. } | TransportError::DeviceNotRegistered { .. } => {
                 CliError::new(ExitStatus::Login, message)
                     .hint("run `gw-provision login` to register this device")
@@ -53,8 +58,11 @@ impl From<TransportError> for CliError {
 fn keeper_code(code: &str, message: String) -> CliError {
     match code {
         "session_token" | "session_token_expired" | "bad_session" | "login_token_expired" => {
-            CliError::new(ExitStatus::Login, message).hint("run `gw-provision login` again")
+            CliError::new(ExitStatus::Login, message)
+                .hint("run `gw-provision login` again")
+                .with_code(ErrorCode::SessionExpired)
         }
+        "throttled" => CliError::new(ExitStatus::Refused, message).with_code(ErrorCode::Throttled),
         "doesnt_exist" | "not_found" => CliError::new(ExitStatus::NotFound, message),
         "access_denied" | "forbidden" | "restricted_client_type" => {
             CliError::new(ExitStatus::Refused, message)
@@ -69,7 +77,8 @@ impl From<AuthError> for CliError {
         match error {
             AuthError::Transport(inner) => inner.into(),
             AuthError::WrongPassword => CliError::new(ExitStatus::Login, "wrong password")
-                .hint("check the master password (KEEPER_PASSWORD)"),
+                .hint("check the master password (KEEPER_PASSWORD)")
+                .with_code(ErrorCode::WrongPassword),
             other => CliError::new(ExitStatus::Login, format!("login failed: {other}")),
         }
     }
@@ -119,9 +128,11 @@ impl From<PlanError> for CliError {
     fn from(error: PlanError) -> CliError {
         let message = error.to_string();
         match error {
-            PlanError::GatewayExists { .. } => CliError::new(ExitStatus::Conflict, message).hint(
-                "pass --replace to remove it and issue a new token, or choose another --gateway name",
-            ),
+            PlanError::GatewayExists { .. } => CliError::new(ExitStatus::Conflict, message)
+                .hint(
+                    "pass --replace to remove it and issue a new token, or choose another --gateway name",
+                )
+                .with_code(ErrorCode::GatewayExists),
             PlanError::GatewayMissing { .. } => CliError::new(ExitStatus::NotFound, message)
                 .hint("drop --existing to provision a new gateway"),
             PlanError::ExistingNeedsToken { .. } => CliError::new(ExitStatus::Usage, message)
@@ -130,7 +141,9 @@ impl From<PlanError> for CliError {
                 .hint("pass --replace to remove it and create one for this gateway, or choose another --pam-config title"),
             PlanError::NotAllowed { .. } => {
                 let hint = error.admin_console_hint().unwrap_or_default();
-                CliError::new(ExitStatus::Refused, message).hint(hint)
+                CliError::new(ExitStatus::Refused, message)
+                    .hint(hint)
+                    .with_code(ErrorCode::NotAllowed)
             }
         }
     }
@@ -156,14 +169,13 @@ impl From<ProvisionError> for CliError {
             ),
             ProvisionError::Incomplete { step, done, source } => {
                 let inner: CliError = (*source).into();
-                CliError {
-                    status: inner.status,
-                    message: format!("{step} failed: {}", inner.message),
-                    hint: Some(format!(
+                let code = inner.code();
+                CliError::new(inner.status, format!("{step} failed: {}", inner.message))
+                    .hint(format!(
                         "{done}. Re-run the same command to finish: it reuses what exists{}",
                         inner.hint.map(|h| format!(" ({h})")).unwrap_or_default()
-                    )),
-                }
+                    ))
+                    .with_code(code)
             }
         }
     }

@@ -43,8 +43,9 @@ fn action_word(gateway: &GatewayReport) -> Value {
     }
 }
 
-/// The JSON document `apply --output json` prints. Field names follow `new`'s (README).
-pub fn fleet_json(outcome: &FleetOutcome, server: &str, dry_run: bool) -> Value {
+/// The JSON document `apply --output json` prints. Field names follow `new`'s (README,
+/// docs/json-schema/apply.json); `server` is the [`super::json_doc::server`] object.
+pub fn fleet_json(outcome: &FleetOutcome, server: Value, dry_run: bool) -> Value {
     let gateways: Vec<Value> = outcome.gateways.iter().map(gateway_json).collect();
     let groups: Vec<Value> = outcome
         .groups
@@ -80,6 +81,8 @@ pub fn fleet_json(outcome: &FleetOutcome, server: &str, dry_run: bool) -> Value 
 }
 
 fn gateway_json(gateway: &GatewayReport) -> Value {
+    // As `new`: a docker/kubernetes token was spent on this machine; the config is what counts.
+    let redeemed = gateway.config.is_some();
     let mut doc = json!({
         "name": gateway.name,
         "os": gateway.os.map(TargetOs::as_str),
@@ -87,11 +90,14 @@ fn gateway_json(gateway: &GatewayReport) -> Value {
         "app": gateway.app,
         "action": action_word(gateway),
         "uid": gateway.uid.map(|u| u.to_string()),
-        "token": gateway.token.as_ref().map(|t| t.expose().to_string()),
-        "token_expires_at": gateway.token_expires_at.map(rfc3339),
+        "token": gateway.token.as_ref().filter(|_| !redeemed).map(|t| t.expose().to_string()),
+        "token_expires_at": gateway.token_expires_at.filter(|_| !redeemed).map(rfc3339),
         "install_command": gateway.install.as_ref().and_then(|i| i.command.clone()),
     });
     if let Some(object) = doc.as_object_mut() {
+        if redeemed {
+            object.insert("token_redeemed".into(), Value::Bool(true));
+        }
         // As `new` prints it: Windows has no command to run, only the installer's silent line.
         if let Some(silent) = gateway
             .install
@@ -222,15 +228,17 @@ pub fn fleet_text(outcome: &FleetOutcome, dry_run: bool, fancy: bool) -> String 
         let Some(install) = &gateway.install else {
             continue;
         };
-        let expires = gateway
-            .token_expires_at
-            .map(|at| format!(" (token expires {})", rfc3339(at)))
-            .unwrap_or_default();
+        let expires = match (gateway.token_expires_at, &gateway.config) {
+            (_, Some(_)) => " (its token was redeemed into this config)".to_string(),
+            (Some(at), None) => format!(" (token expires {})", rfc3339(at)),
+            (None, None) => String::new(),
+        };
         out.push_str(&format!(
             "\n{} ({}){expires}:\n  {}\n",
             gateway.name,
             gateway.os.map(|o| o.to_string()).unwrap_or_default(),
-            host_line(install)
+            // docker/kubernetes: a few whole commands, one per line.
+            host_line(install).replace('\n', "\n  ")
         ));
     }
     let reused = outcome

@@ -6,7 +6,7 @@
 //! seen) and are never echoed, logged or put in an error message.
 
 use super::args::RememberDevice;
-use super::exit::{CliError, ExitStatus};
+use super::exit::{CliError, ErrorCode, ExitStatus};
 use super::Ui;
 use crate::keeper::auth::{
     AuthError, DeviceApprovalStep, LoginDenied, LoginOutcome, PasswordStep, Session,
@@ -87,7 +87,8 @@ async fn answer_password(
             ask_secret(format!("Master password for {}", step.username())).await?
         } else if ctx.ui.interactive || preset_failed {
             return Err(CliError::new(ExitStatus::Login, "wrong password")
-                .hint("check the master password (KEEPER_PASSWORD) and try again"));
+                .hint("check the master password (KEEPER_PASSWORD) and try again")
+                .with_code(ErrorCode::WrongPassword));
         } else {
             return Err(needs_person(
                 &format!("the master password of {}", step.username()),

@@ -7,9 +7,11 @@ pub mod args;
 mod commands;
 pub(crate) mod config;
 mod connect;
+mod demo_logout;
 pub mod errors;
 pub mod exit;
 mod fleet_output;
+pub mod json_doc;
 mod kept_tokens;
 mod login;
 pub mod output;
@@ -60,6 +62,10 @@ pub fn main() -> ExitCode {
             let e = suggest::add_hint(e, &<Cli as clap::CommandFactory>::command(), &args);
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
             let _ = e.print();
+            if e.use_stderr() && asks_for_json(&args) {
+                let error = CliError::new(ExitStatus::Usage, usage_summary(&e));
+                json_doc::print(json_doc::failure(&error));
+            }
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
@@ -80,16 +86,23 @@ pub fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            return report(CliError::new(
-                ExitStatus::Internal,
-                format!("cannot start: {e}"),
-            ))
+            return report(
+                CliError::new(ExitStatus::Internal, format!("cannot start: {e}")),
+                cli.global.output,
+            )
         }
     };
+    let output = cli.global.output;
+    // `sandbox serve` stops on Ctrl-C as its normal end (exit 0, state saved): it handles the
+    // signal itself, and must not be reported as an interrupted run.
+    let own_signals = matches!(
+        cli.command,
+        args::Command::Sandbox(args::SandboxCommand::Serve(_))
+    );
     let result = runtime.block_on(async {
         tokio::select! {
             result = commands::run(cli, ui) => result,
-            _ = tokio::signal::ctrl_c() => Err(CliError::interrupted()),
+            _ = tokio::signal::ctrl_c(), if !own_signals => Err(CliError::interrupted()),
         }
     });
     // Prompts may be blocked reading the terminal; don't wait for them.
@@ -100,8 +113,37 @@ pub fn main() -> ExitCode {
     );
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => report(error),
+        Err(error) => report(error, output),
     }
+}
+
+/// True when a command line clap refused still said `--output json` (or `GW_PROVISION_OUTPUT`
+/// did): a script that asked for JSON gets its error as JSON too.
+fn asks_for_json(args: &[String]) -> bool {
+    let mut words = args.iter().skip(1).map(String::as_str);
+    let mut said = None;
+    while let Some(word) = words.next() {
+        match word {
+            "--" => break,
+            "--output" | "-o" => said = words.next(),
+            _ => {
+                if let Some(value) = word.strip_prefix("--output=") {
+                    said = Some(value);
+                }
+            }
+        }
+    }
+    match said {
+        Some(value) => value == "json",
+        None => std::env::var("GW_PROVISION_OUTPUT").is_ok_and(|v| v == "json"),
+    }
+}
+
+/// clap's error as one line: its first line without the `error: ` prefix clap adds.
+fn usage_summary(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    first.strip_prefix("error: ").unwrap_or(first).to_owned()
 }
 
 /// `CI` set to anything but an off word (`false`, `0`, `no`, `off`, empty) means no person is
@@ -114,7 +156,13 @@ pub fn ci_forces_non_interactive(ci: Option<&std::ffi::OsStr>) -> bool {
     }
 }
 
-fn report(error: CliError) -> ExitCode {
+/// Reports a failed (or declined) run: the human line and hint on stderr, and with
+/// `--output json` the error object on stdout, unless the run's document already went out
+/// (`apply`'s exit 8 lists its failures in its own document).
+fn report(error: CliError, output: OutputFormat) -> ExitCode {
+    if output == OutputFormat::Json && !json_doc::printed() {
+        json_doc::print(json_doc::failure(&error));
+    }
     if error.status == ExitStatus::Ok {
         // The user's own choice (a declined confirmation): said plainly, not as an error.
         eprintln!("{}", error.message);

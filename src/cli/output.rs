@@ -3,15 +3,15 @@
 
 use crate::provision::pam_config::PamConfigOutcome;
 use crate::provision::{Action, Outcome, TargetOs};
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::Path;
 
-/// The JSON document `new --output json` prints. Field names are a public contract (README).
+/// The JSON document `new --output json` prints. Field names are a public contract (README,
+/// docs/json-schema/new.json); `server` is the [`super::json_doc::server`] object.
 /// With `token_file` (the secret was written there) `token` and `config` are absent.
 pub fn outcome_json(
     outcome: &Outcome,
-    server: &str,
+    server: Value,
     dry_run: bool,
     token_file: Option<&Path>,
 ) -> Value {
@@ -32,11 +32,19 @@ pub fn outcome_json(
     let Some(object) = doc.as_object_mut() else {
         return doc;
     };
-    if let Some(token) = &outcome.token {
-        object.insert("token".into(), Value::String(token.expose().to_string()));
-    }
-    if let Some(expires) = outcome.token_expires_at {
-        object.insert("token_expires_at".into(), Value::String(rfc3339(expires)));
+    if redeems_token(outcome.gateway.os) {
+        // Spent on this machine: the config is what the host needs (Keeper's advice: offer
+        // the token or the config, never both).
+        if outcome.token_expires_at.is_some() {
+            object.insert("token_redeemed".into(), Value::Bool(true));
+        }
+    } else {
+        if let Some(token) = &outcome.token {
+            object.insert("token".into(), Value::String(token.expose().to_string()));
+        }
+        if let Some(expires) = outcome.token_expires_at {
+            object.insert("token_expires_at".into(), Value::String(rfc3339(expires)));
+        }
     }
     if let Some(path) = token_file {
         object.insert("token_file".into(), json!(path.to_string_lossy()));
@@ -93,20 +101,21 @@ fn resolved(uid: &Option<crate::keeper::uid::Uid>, name: &str, action: Action) -
     json!({ "uid": uid.map(|u| u.to_string()), "name": name, "action": action })
 }
 
-/// RFC 3339 in UTC, the form `token_expires_at` promises.
+/// RFC 3339 in UTC with milliseconds, the form `token_expires_at` promises.
 pub fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+    super::json_doc::timestamp(at)
 }
 
 /// The human text for stdout: a summary table, then what to run on the gateway host. With
-/// `token_file` (the secret was written there) the text says so instead of showing it.
+/// `token_file` (the secret was written there) the text says so instead of showing it. With
+/// `sandbox` (its host) the token is marked as the sandbox's: it looks like Keeper's, but
+/// Keeper would refuse it.
 pub fn outcome_text(
     outcome: &Outcome,
     dry_run: bool,
     fancy: bool,
     token_file: Option<&Path>,
+    sandbox: Option<&str>,
 ) -> String {
     let mut out = String::new();
     let title = if dry_run {
@@ -163,32 +172,17 @@ pub fn outcome_text(
             settings_text(&pam.settings)
         ));
     }
-    if let (Some(expires), Some(path)) = (outcome.token_expires_at, token_file) {
-        let what = match outcome.gateway.os {
-            TargetOs::Docker | TargetOs::Kubernetes => "gateway config",
-            _ => "token",
-        };
-        out.push_str(&format!(
-            "\nOne-Time Access Token (expires {}): {what} written to {} (shown as <{}> below)\n",
-            rfc3339(expires),
-            path.display(),
-            if what == "token" { "TOKEN" } else { "CONFIG" }
-        ));
-    } else if let Some(expires) = outcome.token_expires_at {
-        out.push_str(&format!(
-            "\nOne-Time Access Token (expires {}):\n  {}\n",
-            rfc3339(expires),
-            outcome
-                .token
-                .as_ref()
-                .map(|t| t.expose().to_string())
-                .unwrap_or_default()
-        ));
-    }
+    out.push_str(&token_text(outcome, token_file, sandbox));
     if let Some(install) = &outcome.install {
         if let Some(command) = &install.command {
-            out.push_str("\nRun this on the gateway host:\n\n");
-            out.push_str(&format!("  {command}\n"));
+            out.push_str(if outcome.gateway.os == TargetOs::Kubernetes {
+                "\nRun these in order, where kubectl and helm reach your cluster:\n\n"
+            } else {
+                "\nRun this on the gateway host:\n\n"
+            });
+            for line in command.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
         if let Some(steps) = &install.steps {
             out.push_str(&format!("\n{}\n", wrap(steps, 96)));
@@ -205,6 +199,57 @@ pub fn outcome_text(
         }
     }
     out
+}
+
+/// What the text says about the token: the token itself, or for docker/kubernetes that it was
+/// redeemed into the config (a token works once: shown, it would look usable but is spent), or
+/// where `--token-file` put the secret.
+fn token_text(outcome: &Outcome, token_file: Option<&Path>, sandbox: Option<&str>) -> String {
+    let Some(expires) = outcome.token_expires_at else {
+        return String::new();
+    };
+    let redeemed = redeems_token(outcome.gateway.os);
+    let mut out = match (redeemed, token_file) {
+        (true, Some(path)) => format!(
+            "\nOne-Time Access Token: redeemed here into the gateway config, which was written to \
+             {} (shown as <CONFIG> below)\n",
+            path.display()
+        ),
+        (true, None) => {
+            "\nOne-Time Access Token: redeemed here into the gateway config below (a token \
+             works only once).\nThe gateway config is a long-lived credential: treat it like a \
+             password.\n"
+                .to_string()
+        }
+        (false, Some(path)) => format!(
+            "\nOne-Time Access Token (expires {}): token written to {} (shown as <TOKEN> below)\n",
+            rfc3339(expires),
+            path.display()
+        ),
+        (false, None) => format!(
+            "\nOne-Time Access Token (expires {}):\n  {}\n",
+            rfc3339(expires),
+            outcome
+                .token
+                .as_ref()
+                .map(|t| t.expose().to_string())
+                .unwrap_or_default()
+        ),
+    };
+    if let Some(host) = sandbox {
+        out.push_str(&sandbox_note(host));
+    }
+    out
+}
+
+/// Docker and Kubernetes hosts take a gateway config: the token is redeemed on this machine.
+pub fn redeems_token(os: TargetOs) -> bool {
+    matches!(os, TargetOs::Docker | TargetOs::Kubernetes)
+}
+
+/// The line under a token (or config) the sandbox minted.
+pub fn sandbox_note(host: &str) -> String {
+    format!("  note: minted by the sandbox at {host}; not valid on Keeper\n")
 }
 
 /// `text` broken into lines of at most `width` characters at spaces.
@@ -239,13 +284,12 @@ pub fn boxed(title: &str, fancy: bool) -> String {
     format!("╭{bar}╮\n│ {title} │\n╰{bar}╯\n", bar = "─".repeat(width))
 }
 
-/// A table of rows for list commands, as text or a JSON array.
-#[derive(Debug, Serialize)]
+/// A table of rows for list commands' text (their JSON is typed, per command).
+#[derive(Debug)]
 pub struct Table {
     /// Column headings.
-    #[serde(skip)]
     pub headings: Vec<&'static str>,
-    /// Rows, as JSON objects keyed by the snake_case heading.
+    /// Rows of cells, one per heading.
     pub rows: Vec<Vec<String>>,
 }
 
@@ -279,28 +323,6 @@ impl Table {
         }
         out
     }
-
-    /// Renders the table as a JSON array of objects keyed by snake_case headings.
-    pub fn to_json(&self) -> Value {
-        let keys: Vec<String> = self
-            .headings
-            .iter()
-            .map(|h| h.to_lowercase().replace(' ', "_"))
-            .collect();
-        Value::Array(
-            self.rows
-                .iter()
-                .map(|row| {
-                    Value::Object(
-                        keys.iter()
-                            .cloned()
-                            .zip(row.iter().map(|c| Value::String(c.clone())))
-                            .collect(),
-                    )
-                })
-                .collect(),
-        )
-    }
 }
 
 #[cfg(test)]
@@ -317,7 +339,6 @@ mod tests {
             ],
         };
         assert_eq!(table.to_text(), "Name  UID\na     1\nlong  2\n");
-        assert_eq!(table.to_json()[1]["name"], "long");
     }
 
     #[test]

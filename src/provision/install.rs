@@ -22,6 +22,11 @@ pub const K8S_SECRET_KEY: &str = "gateway-config";
 /// Namespace used in the printed Kubernetes commands.
 pub const K8S_NAMESPACE: &str = "keeper-gateway";
 
+/// Keeper's seccomp profile for the gateway container, which its docker-compose example names
+/// (docs.keeper.io KeeperPAM "Docker Installation"; shared/docs/landscape-and-users.md §1.4).
+pub const DOCKER_SECCOMP_URL: &str =
+    "https://raw.githubusercontent.com/Keeper-Security/KeeperPAM/main/gateway/docker-seccomp.json";
+
 /// Where Windows users get the installer (docs.keeper.io, KeeperPAM "Windows Installation").
 pub const WINDOWS_INSTALLER_SOURCE: &str = "the Keeper Gateway download page (Keeper Admin \
      Console, or docs.keeper.io: KeeperPAM > Gateways > Windows Installation)";
@@ -33,8 +38,9 @@ pub const WINDOWS_INSTALLER_URL: &str =
 /// What the gateway host needs, rendered for one target.
 #[derive(Clone, PartialEq, Eq)]
 pub struct InstallInstructions {
-    /// The one command to run on the gateway host. `None` for Windows: there the operator runs
-    /// the installer, which asks for the token — a token is never something to run.
+    /// What to run on the gateway host: one command, or for docker and kubernetes a few lines
+    /// in order (each line a whole command). `None` for Windows: there the operator runs the
+    /// installer, which asks for the token — a token is never something to run.
     pub command: Option<String>,
     /// What the operator does when there is no command (Windows), in words.
     pub steps: Option<String>,
@@ -131,28 +137,41 @@ pub fn render(os: TargetOs, credential: GatewayCredential<'_>) -> InstallInstruc
             ),
             format!("{WINDOWS_INSTALLER} /verysilent /suppressmsgboxes /norestart /token={token}"),
         ),
+        // The config is a long-lived credential: it appears once, in the variable both the
+        // `docker run` line and the compose file read.
         (TargetOs::Docker, credential) => {
             let config = credential_text(credential);
             InstallInstructions::command(
                 format!(
-                    "docker run -d --name keeper-gateway -e GATEWAY_CONFIG=\"{config}\" -e ACCEPT_EULA=Y --shm-size=2g --restart unless-stopped {DOCKER_IMAGE}"
+                    "export GATEWAY_CONFIG=\"{config}\"\n\
+                     docker run -d --name keeper-gateway -e GATEWAY_CONFIG -e ACCEPT_EULA=Y --shm-size=2g --restart unless-stopped {DOCKER_IMAGE}"
                 ),
-                vec![InstallExtra {
-                    title: "docker-compose service",
-                    body: docker_compose_service(config),
-                }],
+                vec![
+                    InstallExtra {
+                        title: "or with docker compose, in the same shell (compose reads GATEWAY_CONFIG from it, or from a .env file beside docker-compose.yml)",
+                        body: docker_compose_service(),
+                    },
+                    InstallExtra {
+                        title: "the compose file's docker-seccomp.json is Keeper's seccomp profile for the gateway; download it beside docker-compose.yml",
+                        body: format!("curl -fsSLO {DOCKER_SECCOMP_URL}"),
+                    },
+                ],
             )
         }
+        // The chart reads the Secret, so the namespace and the Secret come first. The Secret is
+        // made by `kubectl create secret --dry-run=client -o yaml | kubectl apply -f -`: one line
+        // each, so an indented copy from the terminal still runs (a heredoc's end marker would
+        // not), and a re-run updates the Secret instead of failing.
         (TargetOs::Kubernetes, credential) => {
             let config = credential_text(credential);
             InstallInstructions::command(
                 format!(
-                    "helm repo add keeper https://keeper-security.github.io/helm-charts && helm repo update && helm install keeper-gateway keeper/keeper-gateway --namespace {K8S_NAMESPACE} --create-namespace --set gateway.acceptEula=Y --set gateway.existingSecret={K8S_SECRET_NAME}"
+                    "kubectl create namespace {K8S_NAMESPACE}\n\
+                     kubectl create secret generic {K8S_SECRET_NAME} --namespace {K8S_NAMESPACE} --from-literal={K8S_SECRET_KEY}=\"{config}\" --dry-run=client -o yaml | kubectl apply -f -\n\
+                     helm repo add keeper https://keeper-security.github.io/helm-charts && helm repo update\n\
+                     helm install keeper-gateway keeper/keeper-gateway --namespace {K8S_NAMESPACE} --set gateway.acceptEula=Y --set gateway.existingSecret={K8S_SECRET_NAME}"
                 ),
-                vec![InstallExtra {
-                    title: "Kubernetes Secret (kubectl apply -f - before helm install)",
-                    body: kubernetes_secret(config),
-                }],
+                vec![],
             )
         }
     }
@@ -165,14 +184,10 @@ fn credential_text(credential: GatewayCredential<'_>) -> &str {
     }
 }
 
-fn docker_compose_service(config: &str) -> String {
+fn docker_compose_service() -> String {
     format!(
-        "services:\n  keeper-gateway:\n    platform: linux/amd64\n    image: {DOCKER_IMAGE}\n    shm_size: 2g\n    restart: unless-stopped\n    security_opt:\n      - \"seccomp:docker-seccomp.json\"\n    environment:\n      ACCEPT_EULA: \"Y\"\n      GATEWAY_CONFIG: \"{config}\"\n"
+        "services:\n  keeper-gateway:\n    platform: linux/amd64\n    image: {DOCKER_IMAGE}\n    shm_size: 2g\n    restart: unless-stopped\n    security_opt:\n      - \"seccomp:docker-seccomp.json\"\n    environment:\n      ACCEPT_EULA: \"Y\"\n      GATEWAY_CONFIG: ${{GATEWAY_CONFIG}}\n"
     )
-}
-
-fn kubernetes_secret(config: &str) -> String {
-    kubernetes_secret_named(K8S_SECRET_NAME, config)
 }
 
 /// The Kubernetes Secret manifest holding a gateway config, under Secret name `name` (one per
@@ -224,24 +239,55 @@ mod tests {
         );
     }
 
-    #[test]
-    fn docker_puts_the_config_in_gateway_config() {
-        let out = render(TargetOs::Docker, GatewayCredential::Config("eyJjb25m"));
-        let command = out.command.unwrap();
-        assert!(command.starts_with("docker run -d --name keeper-gateway"));
-        assert!(command.contains("-e GATEWAY_CONFIG=\"eyJjb25m\""));
-        assert!(command.ends_with("keeper/gateway:latest"));
-        assert!(out.extras[0].body.contains("GATEWAY_CONFIG: \"eyJjb25m\""));
+    /// Every place the config appears, across the command and the extras.
+    fn config_count(out: &InstallInstructions, config: &str) -> usize {
+        let extras: String = out.extras.iter().map(|e| e.body.as_str()).collect();
+        out.command
+            .as_deref()
+            .unwrap_or_default()
+            .matches(config)
+            .count()
+            + extras.matches(config).count()
     }
 
     #[test]
-    fn kubernetes_prints_a_secret_and_helm_install() {
+    fn docker_puts_the_config_in_gateway_config_once() {
+        let out = render(TargetOs::Docker, GatewayCredential::Config("eyJjb25m"));
+        let command = out.command.clone().unwrap();
+        let lines: Vec<&str> = command.lines().collect();
+        assert_eq!(lines[0], "export GATEWAY_CONFIG=\"eyJjb25m\"");
+        assert!(lines[1].starts_with("docker run -d --name keeper-gateway -e GATEWAY_CONFIG "));
+        assert!(command.ends_with("keeper/gateway:latest"));
+        assert!(out.extras[0]
+            .body
+            .contains("GATEWAY_CONFIG: ${GATEWAY_CONFIG}"));
+        assert_eq!(config_count(&out, "eyJjb25m"), 1);
+    }
+
+    #[test]
+    fn docker_compose_says_where_the_seccomp_profile_comes_from() {
+        let out = render(TargetOs::Docker, GatewayCredential::Config("eyJjb25m"));
+        assert!(out.extras[0].body.contains("seccomp:docker-seccomp.json"));
+        assert!(out.extras[1].title.contains("docker-seccomp.json"));
+        assert_eq!(
+            out.extras[1].body,
+            "curl -fsSLO https://raw.githubusercontent.com/Keeper-Security/KeeperPAM/main/gateway/docker-seccomp.json"
+        );
+    }
+
+    #[test]
+    fn kubernetes_makes_the_namespace_then_the_secret_then_runs_helm() {
         let out = render(TargetOs::Kubernetes, GatewayCredential::Config("eyJjb25m"));
-        let command = out.command.unwrap();
-        assert!(command.contains("helm install keeper-gateway keeper/keeper-gateway"));
-        assert!(command.contains("gateway.existingSecret=keeper-gateway-config"));
-        assert!(out.extras[0].body.contains("kind: Secret"));
-        assert!(out.extras[0].body.contains("gateway-config: \"eyJjb25m\""));
+        let command = out.command.clone().unwrap();
+        let lines: Vec<&str> = command.lines().collect();
+        assert_eq!(lines[0], "kubectl create namespace keeper-gateway");
+        assert!(lines[1].starts_with("kubectl create secret generic keeper-gateway-config --namespace keeper-gateway --from-literal=gateway-config=\"eyJjb25m\""));
+        assert!(lines[1].ends_with("| kubectl apply -f -"));
+        assert!(lines[2].starts_with("helm repo add keeper "));
+        assert!(lines[3].starts_with("helm install keeper-gateway keeper/keeper-gateway"));
+        assert!(lines[3].contains("gateway.existingSecret=keeper-gateway-config"));
+        assert_eq!(lines.len(), 4);
+        assert_eq!(config_count(&out, "eyJjb25m"), 1);
     }
 
     #[test]

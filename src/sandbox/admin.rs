@@ -12,6 +12,7 @@
 //! POST /__sandbox/sso-login          {"url"}                   → {"email","token"} (Cloud SSO)
 //! GET  /__sandbox/stats                                        → {"total":N,"requests":{"vault/sync_down":n,…}}
 //! DELETE /__sandbox/stats                                      → 204 (counts reset)
+//! POST /__sandbox/shutdown                                     → 202 (a served sandbox stops)
 //! ```
 
 use std::sync::Arc;
@@ -267,9 +268,20 @@ pub async fn handle(
             *shared.stats() = Default::default();
             Ok(StatusCode::NO_CONTENT.into_response())
         }
+        // The way `sandbox stop` ends a served sandbox: through the descriptor's own CA and
+        // port, so it can only reach the sandbox it describes, never a process that reused a
+        // stale pid; and it works where there are no POSIX signals.
+        ("shutdown", &Method::POST) => {
+            shared.stop.notify_one();
+            Ok((
+                StatusCode::ACCEPTED,
+                axum::Json(json!({ "stopping": true })),
+            )
+                .into_response())
+        }
         (
             "users" | "device-approvals" | "approve-device" | "expire-sessions" | "stats"
-            | "two-factor" | "approve-push" | "sso-login",
+            | "two-factor" | "approve-push" | "sso-login" | "shutdown",
             _,
         ) => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

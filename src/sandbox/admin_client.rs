@@ -145,6 +145,12 @@ impl AdminClient {
         serde_json::from_value(reply).map_err(|e| AdminClientError::BadReply(format!("stats: {e}")))
     }
 
+    /// `POST /__sandbox/shutdown`: asks a served sandbox to stop (it saves and exits).
+    pub async fn shutdown(&self) -> Result<(), AdminClientError> {
+        self.call(reqwest::Method::POST, "shutdown", None).await?;
+        Ok(())
+    }
+
     /// `DELETE /__sandbox/stats`: resets the request counts.
     pub async fn reset_stats(&self) -> Result<(), AdminClientError> {
         self.call(reqwest::Method::DELETE, "stats", None).await?;

@@ -32,6 +32,9 @@ pub struct Shared {
     pub logins: Mutex<HashMap<Vec<u8>, PendingLogin>>,
     /// Keeper API requests served, by endpoint (`/__sandbox/stats`).
     pub stats: Mutex<RequestStats>,
+    /// Raised by `POST /__sandbox/shutdown` (`gw-provision sandbox stop`); a foreground
+    /// `sandbox serve` waits on it beside SIGINT/SIGTERM.
+    pub stop: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Shared {

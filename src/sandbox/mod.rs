@@ -19,6 +19,7 @@ mod new_user;
 mod pam;
 mod pam_config;
 mod router;
+mod serve;
 mod server;
 pub(crate) mod sm;
 mod sso;
@@ -47,6 +48,7 @@ pub use admin::{AdminError, PendingApproval, TwoFactorStatus};
 pub use envelope::SERVER_KEY_ID;
 pub use faults::{Fault, FaultPlan, FaultPlanError, FaultRule};
 pub use new_user::{AddUserError, EnforcementValue, NewUser};
+pub use serve::{pid_path, serve_until_stopped, Served};
 pub use stats::RequestStats;
 pub use store::PersistError;
 
@@ -143,6 +145,7 @@ impl std::fmt::Debug for Descriptor {
 /// A sandbox serving in the background; dropping it stops the server without a final save.
 pub struct RunningSandbox {
     descriptor: Descriptor,
+    stop: Arc<tokio::sync::Notify>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     state: Arc<RwLock<state::State>>,
@@ -173,6 +176,7 @@ pub async fn start(opts: SandboxOptions) -> Result<RunningSandbox, SandboxError>
         source,
     })?;
     let descriptor = describe(&state, &server_key, local);
+    let stop = Arc::new(tokio::sync::Notify::new());
     let state = Arc::new(RwLock::new(state));
     let store = Arc::new(store);
     let shared = Arc::new(context::Shared {
@@ -182,6 +186,7 @@ pub async fn start(opts: SandboxOptions) -> Result<RunningSandbox, SandboxError>
         faults: Mutex::new(opts.faults.unwrap_or_default()),
         logins: Mutex::new(Default::default()),
         stats: Mutex::new(RequestStats::default()),
+        stop: Arc::clone(&stop),
     });
     let (shutdown, shutdown_rx) = watch::channel(false);
     let task = tokio::spawn(server::serve(
@@ -192,6 +197,7 @@ pub async fn start(opts: SandboxOptions) -> Result<RunningSandbox, SandboxError>
     ));
     Ok(RunningSandbox {
         descriptor,
+        stop,
         shutdown,
         task: Some(task),
         state,
@@ -230,6 +236,11 @@ impl RunningSandbox {
     /// How to reach this sandbox.
     pub fn descriptor(&self) -> &Descriptor {
         &self.descriptor
+    }
+
+    /// Resolves once `POST /__sandbox/shutdown` asked this sandbox to stop.
+    pub async fn stop_requested(&self) {
+        self.stop.notified().await;
     }
 
     /// Stops accepting, drains connections, and flushes the state to disk.
@@ -311,93 +322,4 @@ pub fn expire_sessions(state_dir: &Path, email: Option<&str>) -> Result<usize, S
     let expired = admin::expire_sessions(&mut state, email)?;
     store.write_changes(&mut state)?;
     Ok(expired)
-}
-
-/// Runs a sandbox in the foreground until SIGINT or SIGTERM, then shuts down cleanly.
-///
-/// The descriptor is written to `descriptor_file` (mode 0600, atomically) or printed to stdout.
-pub async fn serve_until_signal(
-    opts: SandboxOptions,
-    descriptor_file: Option<PathBuf>,
-) -> Result<(), SandboxError> {
-    let sandbox = start(opts).await?;
-    let json = serde_json::to_string_pretty(sandbox.descriptor())
-        .map_err(|e| SandboxError::Task(e.to_string()))?;
-    match &descriptor_file {
-        Some(path) => write_private_file(path, json.as_bytes()).map_err(|source| {
-            SandboxError::Descriptor {
-                path: path.clone(),
-                source,
-            }
-        })?,
-        None => println!("{json}"),
-    }
-    tracing::info!(url = %sandbox.descriptor().url, "sandbox serving");
-    let signal = wait_for_signal().await;
-    let result = sandbox.shutdown().await;
-    signal?;
-    result
-}
-
-async fn wait_for_signal() -> Result<(), SandboxError> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(SandboxError::Signal)?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(SandboxError::Signal),
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map_err(SandboxError::Signal)
-    }
-}
-
-/// Writes `bytes` to `path` with mode 0600 via a temp file and rename.
-fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "descriptor".to_string());
-    let temp = path.with_file_name(format!(".{file_name}.tmp"));
-    // A leftover (or planted) temp file keeps its own mode and owner: start from a fresh one.
-    let _ = std::fs::remove_file(&temp);
-    let mut options = std::fs::OpenOptions::new();
-    options.create_new(true).write(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temp)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            drop(file);
-            std::fs::rename(&temp, path)
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    #[test]
-    fn descriptor_is_0600_even_over_a_world_readable_leftover_temp_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sandbox.json");
-        let temp = dir.path().join(".sandbox.json.tmp");
-        std::fs::write(&temp, b"old").unwrap();
-        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644)).unwrap();
-        write_private_file(&path, b"{\"password\":\"x\"}").unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        assert!(!temp.exists());
-    }
 }

@@ -275,7 +275,7 @@ fn removals_without_a_terminal_need_yes() {
         c.args(["gateway", "list", "--output", "json"]);
         c
     });
-    assert_eq!(json(&list).as_array().map(Vec::len), Some(1));
+    assert_eq!(json(&list)["gateways"].as_array().map(Vec::len), Some(1));
 }
 
 #[test]

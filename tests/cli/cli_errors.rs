@@ -1,7 +1,7 @@
 //! Bad input, unreachable servers, wrong passwords and injected faults: each gets one clear
 //! line, the documented exit code, and a re-run that converges without duplicates.
 
-use crate::support::{gw, json, new_args, run, stderr, ServedSandbox};
+use crate::support::{assert_no_result, gw, json, new_args, run, stderr, ServedSandbox};
 
 fn expect_usage_error(args: &[&str], needle: &str) {
     let home = tempfile::tempdir().unwrap();
@@ -21,7 +21,7 @@ fn expect_usage_error(args: &[&str], needle: &str) {
         "{args:?}: stderr should mention {needle:?}: {}",
         stderr(&output)
     );
-    assert!(output.stdout.is_empty());
+    assert_no_result(&output);
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn wrong_password_is_a_login_error_and_changes_nothing() {
         c.args(["app", "list", "--output", "json"]);
         c
     });
-    assert_eq!(json(&apps), serde_json::json!([]));
+    assert_eq!(json(&apps)["applications"], serde_json::json!([]));
 }
 
 /// Injects a fault into one step's endpoint, checks the failure says what was left behind, then
@@ -222,7 +222,7 @@ fn fault_then_rerun_converges(endpoint: &str, fault: &str, expect_code: i32) {
         "{endpoint}: {}",
         stderr(&failed)
     );
-    assert!(failed.stdout.is_empty());
+    assert_no_result(&failed);
 
     let rerun = run({
         let mut c = sandbox.command();
@@ -243,7 +243,7 @@ fn fault_then_rerun_converges(endpoint: &str, fault: &str, expect_code: i32) {
         c
     }));
     assert_eq!(
-        apps.as_array().unwrap().len(),
+        apps["applications"].as_array().unwrap().len(),
         1,
         "{endpoint}: one app: {apps}"
     );
@@ -253,7 +253,7 @@ fn fault_then_rerun_converges(endpoint: &str, fault: &str, expect_code: i32) {
         c
     }));
     assert_eq!(
-        gateways.as_array().unwrap().len(),
+        gateways["gateways"].as_array().unwrap().len(),
         1,
         "{endpoint}: one gateway: {gateways}"
     );

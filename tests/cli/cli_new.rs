@@ -1,7 +1,7 @@
 //! `gw-provision new` through the real binary against a sandbox: the flow, idempotency,
 //! `--replace`, `--dry-run`, `--existing`, the JSON schema, and the other commands.
 
-use crate::support::{json, new_args, run, stderr, ServedSandbox};
+use crate::support::{assert_no_result, json, new_args, run, stderr, ServedSandbox};
 
 #[test]
 fn first_run_creates_everything_and_prints_a_token_and_install_command() {
@@ -47,7 +47,10 @@ fn first_run_creates_everything_and_prints_a_token_and_install_command() {
         )
     );
     assert!(doc.get("config").is_none());
-    assert_eq!(doc["server"], format!("sandbox ({host})"));
+    assert_eq!(
+        doc["server"],
+        serde_json::json!({"region": null, "host": host, "sandbox": true})
+    );
 }
 
 #[test]
@@ -66,7 +69,11 @@ fn second_run_reuses_folder_app_share_and_reports_gateway_conflict() {
     });
     assert_eq!(second.status.code(), Some(4), "stderr: {}", stderr(&second));
     assert!(stderr(&second).contains("--replace"));
-    assert!(second.stdout.is_empty(), "nothing on stdout for a failure");
+    let error = assert_no_result(&second);
+    assert_eq!(
+        error["code"], "gateway_exists",
+        "only the error for a failure"
+    );
 
     let third = run({
         let mut c = sandbox.command();
@@ -111,7 +118,7 @@ fn replace_issues_a_new_token_for_the_same_gateway() {
     });
     assert!(list.status.success(), "stderr: {}", stderr(&list));
     let gateways = json(&list);
-    let named: Vec<_> = gateways
+    let named: Vec<_> = gateways["gateways"]
         .as_array()
         .unwrap()
         .iter()
@@ -147,7 +154,7 @@ fn dry_run_changes_nothing() {
         c.args(["app", "list", "--output", "json"]);
         c
     });
-    assert_eq!(json(&apps), serde_json::json!([]));
+    assert_eq!(json(&apps)["applications"], serde_json::json!([]));
 
     let real = run({
         let mut c = sandbox.command();
@@ -265,6 +272,9 @@ fn docker_redeems_the_token_into_a_base64_gateway_config() {
     let command = doc["install_command"].as_str().unwrap();
     assert!(command.contains(&format!("GATEWAY_CONFIG=\"{config}\"")));
     assert!(command.ends_with("keeper/gateway:latest"));
+    // The token was spent on the redeem: it is not offered beside the config.
+    assert!(doc.get("token").is_none(), "{doc}");
+    assert_eq!(doc["token_redeemed"], true);
 
     // Redemption happened locally, so the gateway shows as initialized.
     let list = run({
@@ -273,13 +283,13 @@ fn docker_redeems_the_token_into_a_base64_gateway_config() {
         c
     });
     let gateways = json(&list);
-    let gateway = gateways
+    let gateway = gateways["gateways"]
         .as_array()
         .unwrap()
         .iter()
         .find(|g| g["name"] == "dock-1")
         .expect("listed");
-    assert_eq!(gateway["initialized"], "true");
+    assert_eq!(gateway["initialized"], true);
 }
 
 #[test]
@@ -322,4 +332,86 @@ fn whoami_names_the_sandbox_account() {
     });
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     assert_eq!(json(&output)["user"], sandbox.descriptor["user"]);
+}
+
+/// The text of a `new --os OS` run against `sandbox`.
+fn text_of(sandbox: &ServedSandbox, gateway: &str, os: &str) -> String {
+    let output = run({
+        let mut c = sandbox.command();
+        c.args([
+            "new",
+            "--non-interactive",
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--gateway",
+            gateway,
+            "--os",
+            os,
+        ]);
+        c
+    });
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn docker_text_says_the_token_was_redeemed_and_prints_the_config_once() {
+    let sandbox = ServedSandbox::start();
+    let text = text_of(&sandbox, "dock-1", "docker");
+    let host = sandbox.descriptor["host"].as_str().unwrap();
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.trim_start().starts_with(&format!("{host}:"))),
+        "the spent token is not shown: {text}"
+    );
+    assert!(
+        text.contains("One-Time Access Token: redeemed here into the gateway config below"),
+        "{text}"
+    );
+    let config = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("export GATEWAY_CONFIG=\""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("the config, once");
+    assert_eq!(text.matches(config).count(), 1, "{text}");
+    assert!(text.contains("GATEWAY_CONFIG: ${GATEWAY_CONFIG}"), "{text}");
+    assert!(
+        text.contains("https://raw.githubusercontent.com/Keeper-Security/KeeperPAM/main/gateway/docker-seccomp.json"),
+        "where docker-seccomp.json comes from: {text}"
+    );
+}
+
+#[test]
+fn kubernetes_text_creates_the_namespace_then_the_secret_then_installs_with_helm() {
+    let sandbox = ServedSandbox::start();
+    let text = text_of(&sandbox, "k8s-1", "kubernetes");
+    let position = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing: {text}"))
+    };
+    let namespace = position("kubectl create namespace keeper-gateway");
+    let secret = position("kubectl create secret generic keeper-gateway-config");
+    let apply = position("| kubectl apply -f -");
+    let helm = position("helm install keeper-gateway");
+    assert!(
+        namespace < secret && secret < apply && apply < helm,
+        "{text}"
+    );
+    let config = text[secret..]
+        .split("--from-literal=gateway-config=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the config");
+    assert_eq!(
+        text.matches(config).count(),
+        1,
+        "the config is printed once: {text}"
+    );
+    assert!(
+        text.contains("redeemed here into the gateway config"),
+        "{text}"
+    );
 }

@@ -89,3 +89,36 @@ fn completions_and_man_page_are_generated() {
     assert!(man.status.success());
     assert!(String::from_utf8_lossy(&man.stdout).contains(".TH"));
 }
+
+#[test]
+fn a_sandbox_token_is_marked_as_not_valid_on_keeper() {
+    let sandbox = crate::support::ServedSandbox::start();
+    let output = run({
+        let mut c = sandbox.command();
+        c.args([
+            "new",
+            "--non-interactive",
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--gateway",
+            "edge-1",
+            "--os",
+            "linux",
+        ]);
+        c
+    });
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let host = sandbox.descriptor["host"].as_str().unwrap();
+    let token_line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with(&format!("{host}:")))
+        .expect("the token");
+    assert_eq!(
+        text.lines().nth(token_line + 1).map(str::trim),
+        Some(format!("note: minted by the sandbox at {host}; not valid on Keeper").as_str()),
+        "{text}"
+    );
+}

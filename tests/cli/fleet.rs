@@ -65,7 +65,7 @@ fn gateway_names(sandbox: &ServedSandbox, app: &str) -> Vec<String> {
     command.args(["--output", "json", "gateway", "list"]);
     let out = run(command);
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut names: Vec<String> = json(&out)
+    let mut names: Vec<String> = json(&out)["gateways"]
         .as_array()
         .expect("array")
         .iter()

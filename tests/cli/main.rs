@@ -18,6 +18,7 @@ mod cli_wizard;
 mod convergence;
 mod faults_retries;
 mod fleet;
+mod json_contract;
 mod login_accounts;
 mod login_prompts;
 mod login_secrets;

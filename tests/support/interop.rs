@@ -290,7 +290,7 @@ pub fn provision(sandbox: &ServedSandbox, folder: &str, app: &str, gateway: &str
     });
     assert!(listed.status.success(), "gateway list: {}", stderr(&listed));
     let rows = json(&listed);
-    let gateway_uid = rows
+    let gateway_uid = rows["gateways"]
         .as_array()
         .into_iter()
         .flatten()

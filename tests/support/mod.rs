@@ -134,6 +134,58 @@ pub fn json(output: &Output) -> serde_json::Value {
     })
 }
 
+/// A failed run's stdout holds no result: nothing (text), or with `--output json` only the
+/// `{"error": …}` object, whose `exit` is the run's exit code. Returns that object's `error`.
+pub fn assert_no_result(output: &Output) -> serde_json::Value {
+    if output.stdout.is_empty() {
+        return serde_json::Value::Null;
+    }
+    let doc = json(output);
+    let keys: Vec<&String> = doc
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        keys,
+        ["error", "schema_version"],
+        "only the error object: {doc}"
+    );
+    assert_eq!(
+        doc["error"]["exit"].as_i64(),
+        output.status.code().map(i64::from),
+        "{doc}"
+    );
+    doc["error"].clone()
+}
+
+/// Checks `doc` against docs/json-schema/`name`.json (formats included), and that every
+/// top-level field it prints is documented there.
+pub fn assert_matches_schema(name: &str, doc: &serde_json::Value) {
+    let path = format!(
+        "{}/docs/json-schema/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("json");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{name}.json is not a valid schema: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:#?}\n{doc:#}");
+    if let (Some(fields), Some(declared)) = (doc.as_object(), schema["properties"].as_object()) {
+        for field in fields.keys() {
+            assert!(
+                declared.contains_key(field),
+                "{name}: `{field}` is printed but not documented in {name}.json"
+            );
+        }
+    }
+}
+
 /// stderr as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

@@ -3,6 +3,7 @@
 use crate::cli::args::{GlobalArgs, LoginArgs, OutputFormat};
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
+use crate::cli::json_doc;
 use crate::cli::wizard;
 use crate::cli::Ui;
 use crate::keeper::auth::policy::RESTRICT_PERSISTENT_LOGIN;
@@ -32,6 +33,7 @@ pub async fn login(global: &GlobalArgs, ui: Ui, args: LoginArgs) -> Result<(), C
         false
     };
     let result = enable_persistent_login(session, already_on, wanted).await;
+    let server = connection.server_json();
     let Some(config) = connection.config.as_mut() else {
         return result.map(|_| ());
     };
@@ -45,6 +47,18 @@ pub async fn login(global: &GlobalArgs, ui: Ui, args: LoginArgs) -> Result<(), C
     if !wanted {
         config.forget_session();
         connect::save_config(config)?;
+    }
+    if connection.sandbox {
+        // Logged in again: the sandbox's demo account is usable by every command once more.
+        crate::cli::demo_logout::clear();
+    }
+    if ui.output == OutputFormat::Json {
+        json_doc::print(serde_json::json!({
+            "user": connection.session.username(),
+            "server": server,
+            "config": config.describe(),
+            "persistent_login": wanted,
+        }));
     }
     eprintln!(
         "Logged in as {} on {}",
@@ -107,11 +121,40 @@ async fn ask_persistent_login() -> Result<bool, CliError> {
 
 /// `logout`: ends the session on the server and forgets it locally (the clone code); the device
 /// stays registered, so the next login needs no new approval.
-pub async fn logout(global: &GlobalArgs, _ui: Ui) -> Result<(), CliError> {
+///
+/// JSON: `{"logged_out": false}` when there was no session; else `"logged_out": true` and
+/// `session_removed` (false when the config is read-only and still holds it).
+pub async fn logout(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
+    // The demo account logs itself in on every command; the logout is recorded so it doesn't.
+    let demo = connect::demo_descriptor(global)?;
+    let was_demo = match &demo {
+        Some(descriptor) => {
+            let was = !crate::cli::demo_logout::is_logged_out(&descriptor.host);
+            crate::cli::demo_logout::mark(&descriptor.host)?;
+            was
+        }
+        None => false,
+    };
     let saved = connect::resume_saved(global).await?;
     let (mut config, session) = (saved.config, saved.session);
+    let report = |logged_out: bool, removed: bool, config: &str| {
+        if ui.output == OutputFormat::Json {
+            json_doc::print(serde_json::json!({
+                "logged_out": logged_out,
+                "session_removed": removed,
+                "config": config,
+            }));
+        }
+    };
     if !config.has_session() {
-        eprintln!("Not logged in.");
+        report(was_demo, false, &config.describe());
+        if was_demo {
+            eprintln!(
+                "Logged out of the sandbox's demo account; `gw-provision login` logs in again."
+            );
+        } else {
+            eprintln!("Not logged in.");
+        }
         return Ok(());
     }
     if let Some(session) = session {
@@ -121,6 +164,7 @@ pub async fn logout(global: &GlobalArgs, _ui: Ui) -> Result<(), CliError> {
         }
     }
     if !config.is_writable() {
+        report(true, false, &config.describe());
         eprintln!(
             "Logged out on the server; the session in {} cannot be removed from here: unset it.",
             config.describe()
@@ -129,6 +173,7 @@ pub async fn logout(global: &GlobalArgs, _ui: Ui) -> Result<(), CliError> {
     }
     config.forget_session();
     connect::save_config(&mut config)?;
+    report(true, true, &config.describe());
     eprintln!(
         "Logged out; the device stays registered in {}",
         config.describe()
@@ -140,13 +185,10 @@ pub async fn logout(global: &GlobalArgs, _ui: Ui) -> Result<(), CliError> {
 pub async fn whoami(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
     let connection = connect::connect(global, ui).await?;
     match ui.output {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::json!({
-                "user": connection.session.username(),
-                "server": connection.server_label,
-            })
-        ),
+        OutputFormat::Json => json_doc::print(serde_json::json!({
+            "user": connection.session.username(),
+            "server": connection.server_json(),
+        })),
         OutputFormat::Text => println!(
             "{} on {}",
             connection.session.username(),

@@ -7,11 +7,11 @@ use crate::cli::args::{ApplyArgs, GlobalArgs, OutputFormat, PlanArgs};
 use crate::cli::commands::lists::removal_needs_yes;
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
-use crate::cli::fleet_output;
 use crate::cli::kept_tokens::FileTokenKeeper;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard;
 use crate::cli::Ui;
+use crate::cli::{fleet_output, json_doc};
 use crate::keeper::uid::Uid;
 use crate::provision::fleet::{self, FleetPlan};
 use crate::provision::manifest;
@@ -86,7 +86,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: ApplyArgs) -> Result<(), Cli
 
     if args.dry_run {
         let outcome = fleet::dry_run(&plan);
-        print(ui, &outcome, &connection.server_label, true);
+        print(ui, &outcome, connection.server_json(), true);
         return Ok(());
     }
     if !args.yes {
@@ -102,7 +102,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: ApplyArgs) -> Result<(), Cli
     )
     .await;
     progress.abandon();
-    print(ui, &outcome, &connection.server_label, false);
+    print(ui, &outcome, connection.server_json(), false);
     if let Some(dir) = &args.out_dir {
         fleet_output::write_out_dir(dir, &outcome).map_err(|e| {
             CliError::new(
@@ -197,14 +197,23 @@ async fn confirm_removals(ui: Ui, plan: &FleetPlan) -> Result<(), CliError> {
     }
 }
 
-fn print(ui: Ui, outcome: &fleet::FleetOutcome, server: &str, dry_run: bool) {
+fn print(ui: Ui, outcome: &fleet::FleetOutcome, server: serde_json::Value, dry_run: bool) {
     match ui.output {
-        OutputFormat::Json => println!("{}", fleet_output::fleet_json(outcome, server, dry_run)),
+        OutputFormat::Json => json_doc::print(fleet_output::fleet_json(outcome, server, dry_run)),
         OutputFormat::Text => {
             print!(
                 "{}",
                 fleet_output::fleet_text(outcome, dry_run, ui.stdout_tty)
-            )
+            );
+            let minted = outcome
+                .gateways
+                .iter()
+                .any(|g| g.token_expires_at.is_some());
+            if let (true, Some(host)) =
+                (minted && server["sandbox"] == true, server["host"].as_str())
+            {
+                print!("\n{}", crate::cli::output::sandbox_note(host).trim_start());
+            }
         }
     }
 }

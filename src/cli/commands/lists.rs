@@ -3,7 +3,8 @@
 use crate::cli::args::{GlobalArgs, OutputFormat};
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
-use crate::cli::output::{rfc3339, Table};
+use crate::cli::json_doc;
+use crate::cli::output::Table;
 use crate::cli::wizard;
 use crate::cli::Ui;
 use crate::keeper::pam::{self, Gateway};
@@ -12,20 +13,8 @@ use crate::provision::execute::remove_gateway;
 use crate::provision::plan::{require_gateway_management, ObservedGateway};
 use std::collections::HashMap;
 
-fn print_table(ui: Ui, table: &Table) {
-    match ui.output {
-        OutputFormat::Json => println!("{}", table.to_json()),
-        OutputFormat::Text => print!("{}", table.to_text()),
-    }
-}
-
-fn created(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .map(rfc3339)
-        .unwrap_or_default()
-}
-
-/// `gateway list`: every gateway with its application.
+/// `gateway list`: every gateway with its application. JSON: `{"gateways": [{name, uid,
+/// application, initialized (boolean), created (RFC 3339, null when Keeper gave none)}]}`.
 pub async fn gateway_list(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
     let connection = connect::connect(global, ui).await?;
     let snapshot = vault::sync_down(&connection.session).await?;
@@ -35,25 +24,53 @@ pub async fn gateway_list(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
         .map(|a| (a.uid, a.title.clone()))
         .collect();
     let gateways = pam::get_controllers(&connection.session).await?;
-    let table = Table {
-        headings: vec!["Name", "UID", "Application", "Initialized", "Created"],
-        rows: gateways
-            .iter()
-            .map(|g| {
-                vec![
-                    g.name.clone(),
-                    g.uid.to_string(),
-                    titles
-                        .get(&g.application_uid)
-                        .cloned()
-                        .unwrap_or_else(|| g.application_uid.to_string()),
-                    g.is_initialized.to_string(),
-                    created(g.created),
-                ]
-            })
-            .collect(),
+    let application = |g: &Gateway| {
+        titles
+            .get(&g.application_uid)
+            .cloned()
+            .unwrap_or_else(|| g.application_uid.to_string())
     };
-    print_table(ui, &table);
+    // Keeper leaves `created` 0 for a controller it has no date for: that is "unknown", not 1970.
+    let created = |g: &Gateway| {
+        (g.created > 0)
+            .then(|| json_doc::timestamp_ms(g.created))
+            .flatten()
+    };
+    match ui.output {
+        OutputFormat::Json => {
+            let rows: Vec<_> = gateways
+                .iter()
+                .map(|g| {
+                    serde_json::json!({
+                        "name": g.name,
+                        "uid": g.uid.to_string(),
+                        "application": application(g),
+                        "initialized": g.is_initialized,
+                        "created": created(g),
+                    })
+                })
+                .collect();
+            json_doc::print(serde_json::json!({ "gateways": rows }));
+        }
+        OutputFormat::Text => {
+            let table = Table {
+                headings: vec!["Name", "UID", "Application", "Initialized", "Created"],
+                rows: gateways
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            g.name.clone(),
+                            g.uid.to_string(),
+                            application(g),
+                            g.is_initialized.to_string(),
+                            created(g).unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            };
+            print!("{}", table.to_text());
+        }
+    }
     Ok(())
 }
 
@@ -96,8 +113,8 @@ pub async fn gateway_remove(
             }
         );
         if !wizard::confirm_removal(question).await? {
-            eprintln!("Nothing was removed.");
-            return Ok(());
+            // The user's choice: exit 0, reported (text and JSON) like any declined question.
+            return Err(CliError::new(ExitStatus::Ok, "Nothing was removed."));
         }
     }
     let observed = ObservedGateway {
@@ -109,9 +126,8 @@ pub async fn gateway_remove(
     };
     remove_gateway(session, &gateway.application_uid, &observed).await?;
     match ui.output {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::json!({"removed": {"name": gateway.name, "uid": gateway.uid.to_string()}})
+        OutputFormat::Json => json_doc::print(
+            serde_json::json!({"removed": {"name": gateway.name, "uid": gateway.uid.to_string()}}),
         ),
         OutputFormat::Text => eprintln!("Removed gateway '{}' ({})", gateway.name, gateway.uid),
     }
@@ -154,21 +170,33 @@ pub fn removal_needs_yes(what: &str) -> CliError {
         format!("{what} needs confirmation, and there is no terminal to ask"),
     )
     .hint("pass --yes (-y) to confirm the removal")
+    .with_code(crate::cli::exit::ErrorCode::ConfirmationRequired)
 }
 
-/// `app list`: every KSM application.
+/// `app list`: every KSM application. JSON: `{"applications": [{title, uid}]}`.
 pub async fn app_list(global: &GlobalArgs, ui: Ui) -> Result<(), CliError> {
     let connection = connect::connect(global, ui).await?;
     let snapshot = vault::sync_down(&connection.session).await?;
     let mut apps: Vec<_> = snapshot.applications.iter().collect();
     apps.sort_by(|a, b| a.title.cmp(&b.title));
-    let table = Table {
-        headings: vec!["Title", "UID"],
-        rows: apps
-            .iter()
-            .map(|a| vec![a.title.clone(), a.uid.to_string()])
-            .collect(),
-    };
-    print_table(ui, &table);
+    match ui.output {
+        OutputFormat::Json => {
+            let rows: Vec<_> = apps
+                .iter()
+                .map(|a| serde_json::json!({"title": a.title, "uid": a.uid.to_string()}))
+                .collect();
+            json_doc::print(serde_json::json!({ "applications": rows }));
+        }
+        OutputFormat::Text => {
+            let table = Table {
+                headings: vec!["Title", "UID"],
+                rows: apps
+                    .iter()
+                    .map(|a| vec![a.title.clone(), a.uid.to_string()])
+                    .collect(),
+            };
+            print!("{}", table.to_text());
+        }
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@ mod docs;
 pub(crate) mod lists;
 mod new;
 mod sandbox;
+mod sandbox_serve;
 
 use super::args::{AppCommand, Cli, Command, GatewayCommand};
 use super::exit::CliError;

@@ -7,10 +7,10 @@ use crate::cli::commands::lists::removal_needs_yes;
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::kept_tokens::FileTokenKeeper;
-use crate::cli::output;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
+use crate::cli::{json_doc, output};
 use crate::keeper::auth::policy::{AccountPolicy, ALLOW_ROTATE_CREDENTIALS};
 use crate::keeper::pam::Environment;
 use crate::keeper::router::AllowedSettings;
@@ -136,7 +136,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
 
     if args.dry_run {
         let outcome = provision::dry_run(&plan);
-        return print_outcome(ui, &outcome, &connection.server_label, true, None);
+        return print_outcome(ui, &outcome, connection.server_json(), true, None);
     }
     if let GatewayStep::Replace(old) = &plan.gateway {
         if !args.yes {
@@ -177,7 +177,7 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
     print_outcome(
         ui,
         &outcome,
-        &connection.server_label,
+        connection.server_json(),
         false,
         token_file.as_deref(),
     )?;
@@ -391,21 +391,33 @@ fn describe_plan(plan: &provision::Plan) -> String {
 fn print_outcome(
     ui: Ui,
     outcome: &provision::Outcome,
-    server: &str,
+    server: serde_json::Value,
     dry_run: bool,
     token_file: Option<&Path>,
 ) -> Result<(), CliError> {
     match ui.output {
         OutputFormat::Json => {
-            let doc = output::outcome_json(outcome, server, dry_run, token_file);
-            println!("{doc}");
+            json_doc::print(output::outcome_json(outcome, server, dry_run, token_file));
         }
         OutputFormat::Text => {
-            let text = output::outcome_text(outcome, dry_run, ui.stdout_tty, token_file);
+            let text = output::outcome_text(
+                outcome,
+                dry_run,
+                ui.stdout_tty,
+                token_file,
+                sandbox_host(&server).as_deref(),
+            );
             print!("{text}");
         }
     }
     Ok(())
+}
+
+/// The host of a sandbox server object (`{"sandbox": true, "host"}`), for the token's note.
+fn sandbox_host(server: &serde_json::Value) -> Option<String> {
+    (server["sandbox"] == true)
+        .then(|| server["host"].as_str().map(str::to_owned))
+        .flatten()
 }
 
 /// `--token-file` must name a file in an existing directory: checked before anything is

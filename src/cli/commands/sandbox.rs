@@ -9,40 +9,21 @@ use zeroize::Zeroizing;
 
 use crate::cli::args::{DeviceApprovalArg, GlobalArgs, OutputFormat, SandboxCommand, TwoFactorArg};
 use crate::cli::exit::{CliError, ExitStatus};
+use crate::cli::json_doc;
 use crate::cli::Ui;
 use crate::sandbox::admin_client::{AdminClient, AdminClientError};
 use crate::sandbox::{
-    self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, FaultPlan,
-    NewUser, PendingApproval, PersistError, SandboxError, SandboxOptions, TwoFactorMethod,
+    self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, NewUser,
+    PendingApproval, PersistError, SandboxError, TwoFactorMethod,
 };
 
 /// Runs a sandbox command.
 pub async fn run(global: &GlobalArgs, ui: Ui, command: SandboxCommand) -> Result<(), CliError> {
     match command {
-        SandboxCommand::Serve {
-            listen,
-            state,
-            descriptor,
-            faults,
-        } => {
-            let state_dir = match state {
-                Some(dir) => dir,
-                None => crate::cli::connect::default_sandbox_dir()?,
-            };
-            let faults = match faults {
-                Some(path) => Some(FaultPlan::load(&path).map_err(|e| {
-                    CliError::new(ExitStatus::Usage, format!("cannot read faults file: {e}"))
-                })?),
-                None => None,
-            };
-            let options = SandboxOptions {
-                listen,
-                state_dir,
-                faults,
-            };
-            sandbox::serve_until_signal(options, descriptor)
-                .await
-                .map_err(|e| CliError::new(ExitStatus::Internal, format!("sandbox: {e}")))
+        SandboxCommand::Serve(args) => super::sandbox_serve::serve(ui, args).await,
+        SandboxCommand::Start(args) => super::sandbox_serve::start(ui, args).await,
+        SandboxCommand::Stop { descriptor } => {
+            super::sandbox_serve::stop(global, ui, descriptor).await
         }
         SandboxCommand::AddUser {
             email,
@@ -148,7 +129,7 @@ async fn two_factor(
         if let (Some(n), Some(object)) = (approved, value.as_object_mut()) {
             object.insert("approved".to_owned(), json!(n));
         }
-        println!("{value}");
+        json_doc::print(value);
         return Ok(());
     }
     if let Some(n) = approved {
@@ -178,7 +159,7 @@ async fn sso_token(global: &GlobalArgs, ui: Ui, url: &str) -> Result<(), CliErro
     };
     let token = client.sso_token(url).await.map_err(admin_client_error)?;
     match ui.output {
-        OutputFormat::Json => println!("{}", json!({ "token": token })),
+        OutputFormat::Json => json_doc::print(json!({ "token": token })),
         OutputFormat::Text => println!("{token}"),
     }
     Ok(())
@@ -217,9 +198,8 @@ async fn add_user(
             .map_err(sandbox_error)?,
     }
     match ui.output {
-        OutputFormat::Json => println!(
-            "{}",
-            json!({ "email": email, "requirements": requirements, "action": "created" })
+        OutputFormat::Json => json_doc::print(
+            json!({ "email": email, "requirements": requirements, "action": "created" }),
         ),
         OutputFormat::Text if requirements.is_empty() => {
             println!("Added sandbox account {email} (password only)")
@@ -331,7 +311,7 @@ fn print_devices(
         .collect();
     if ui.output == OutputFormat::Json {
         let key = if code_only { "pending" } else { "approved" };
-        println!("{}", json!({ "email": email, key: devices }));
+        json_doc::print(json!({ "email": email, key: devices }));
         return Ok(());
     }
     if code_only {
@@ -388,7 +368,7 @@ fn read_descriptor(path: &Path) -> Result<Descriptor, CliError> {
     })
 }
 
-fn sandbox_error(error: SandboxError) -> CliError {
+pub(super) fn sandbox_error(error: SandboxError) -> CliError {
     match error {
         SandboxError::State(PersistError::Locked(dir)) => CliError::new(
             ExitStatus::Usage,
