@@ -21,7 +21,7 @@ fn gateway_uid(sandbox: &ServedSandbox, name: &str) -> String {
         c
     });
     assert!(listed.status.success(), "{}", stderr(&listed));
-    json(&listed)
+    json(&listed)["gateways"]
         .as_array()
         .into_iter()
         .flatten()
