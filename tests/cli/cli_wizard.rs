@@ -264,3 +264,29 @@ fn a_throttled_request_says_why_on_the_spinner() {
     p.expect(Eof).unwrap();
     assert_eq!(exit_code(&mut p), 0);
 }
+
+#[test]
+fn declining_go_ahead_with_json_output_prints_the_cancelled_object() {
+    let sandbox = ServedSandbox::start();
+    let mut p = wizard(
+        &sandbox,
+        &[
+            "--output",
+            "json",
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--gateway",
+            "edge-1",
+        ],
+    );
+    p.expect("Where will the gateway run?").unwrap();
+    p.send(ENTER).unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("n").unwrap();
+    p.expect(r#"{"cancelled":true,"message":"cancelled; nothing was changed","schema_version":1}"#)
+        .unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
