@@ -67,7 +67,8 @@ impl StepProgress {
         }
     }
 
-    /// Shows a retry on the running spinner: "Checking the vault… retrying in 2 s (3/5)".
+    /// Shows a retry on the running spinner: "Checking the vault… retrying in 2 s (3/5)", or
+    /// for throttling "… Keeper asked us to slow down; retrying in 8 s".
     /// Without a spinner the retry is only logged (`-v`), as the transport already does.
     pub fn retrying(&self, notice: &RetryNotice) {
         let retries = self.retries.fetch_add(1, Ordering::Relaxed) + 1;
@@ -83,12 +84,19 @@ impl StepProgress {
         }
         if let Ok(current) = self.current.lock() {
             if let Some((bar, message)) = current.as_ref() {
-                bar.set_message(format!(
-                    "{message} retrying in {} ({}/{})",
-                    format_wait(notice.wait),
-                    notice.attempt,
-                    notice.max_attempts
-                ));
+                bar.set_message(if notice.throttled {
+                    format!(
+                        "{message} Keeper asked us to slow down; retrying in {}",
+                        format_wait(notice.wait)
+                    )
+                } else {
+                    format!(
+                        "{message} retrying in {} ({}/{})",
+                        format_wait(notice.wait),
+                        notice.attempt,
+                        notice.max_attempts
+                    )
+                });
             }
         }
     }
@@ -212,6 +220,7 @@ mod tests {
             max_attempts: 5,
             wait: Duration::from_secs(2),
             reason: "HTTP 500".into(),
+            throttled: false,
         });
         let shown = |p: &StepProgress| {
             p.current
@@ -225,6 +234,19 @@ mod tests {
         assert!(message.ends_with("… retrying in 2 s (3/5)"), "{message}");
         progress.started(StepKind::Observe);
         assert!(!shown(&progress).contains("retrying"));
+        hook(&RetryNotice {
+            endpoint: "vault/app_client_add".into(),
+            attempt: 2,
+            max_attempts: 4,
+            wait: Duration::from_secs(8),
+            reason: "throttled".into(),
+            throttled: true,
+        });
+        let message = shown(&progress);
+        assert!(
+            message.ends_with("… Keeper asked us to slow down; retrying in 8 s"),
+            "{message}"
+        );
         progress.abandon();
     }
 }

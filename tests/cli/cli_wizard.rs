@@ -51,10 +51,9 @@ fn wizard_asks_for_each_input_then_provisions() {
     p.expect("Gateway name").unwrap();
     p.send("wiz-1").unwrap();
     p.send(ENTER).unwrap();
+    // A new application has no gateways: nothing to ask about new or existing.
     p.expect("Where will the gateway run?").unwrap();
     p.send(DOWN).unwrap(); // macOS
-    p.send(ENTER).unwrap();
-    p.expect("New or existing gateway?").unwrap();
     p.send(ENTER).unwrap();
     p.expect("Create a PAM configuration for this gateway?")
         .unwrap();
@@ -69,7 +68,8 @@ fn wizard_asks_for_each_input_then_provisions() {
     p.expect(Eof).unwrap();
     assert_eq!(exit_code(&mut p), 0);
 
-    // The second time, the folder and app are offered as existing choices.
+    // The second time, the folder and app are offered as existing choices, and the
+    // application now has a gateway: new or existing is asked before anything else.
     let mut p = wizard(&sandbox, &["--gateway", "wiz-2", "--os", "linux"]);
     p.expect("Wizard Folder").unwrap();
     p.send(ENTER).unwrap();
@@ -95,4 +95,242 @@ fn ctrl_c_at_a_prompt_exits_130() {
     p.send("\x03").unwrap();
     p.expect(Eof).unwrap();
     assert_eq!(exit_code(&mut p), 130);
+}
+
+const ESC: &str = "\x1b";
+
+/// A non-interactive `new` that makes `gateway` in folder F, application A.
+fn provision(sandbox: &ServedSandbox, gateway: &str) {
+    let output = crate::support::run({
+        let mut c = sandbox.command();
+        c.args(crate::support::new_args("F", "A", gateway, "linux"));
+        c
+    });
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+}
+
+#[test]
+fn a_taken_gateway_name_is_asked_about_instead_of_ending_the_wizard() {
+    let sandbox = ServedSandbox::start();
+    provision(&sandbox, "edge-1");
+    let mut p = wizard(
+        &sandbox,
+        &[
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--os",
+            "linux",
+            "--no-pam-config",
+        ],
+    );
+    p.expect("New or existing gateway?").unwrap();
+    p.send(ENTER).unwrap(); // new
+    p.expect("Gateway name").unwrap();
+    p.send("edge-1").unwrap();
+    p.send(ENTER).unwrap();
+    p.expect(
+        "edge-1 exists (never initialized, created just now): replace it, or choose another name",
+    )
+    .unwrap();
+    p.send(ENTER).unwrap(); // choose another name
+    p.expect("Gateway name").unwrap();
+    p.send("edge-2").unwrap();
+    p.send(ENTER).unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("y").unwrap();
+    p.expect("Gateway 'edge-2' provisioned").unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+
+    // Replacing it is the other answer; the plan says so before "Go ahead?".
+    let mut p = wizard(
+        &sandbox,
+        &[
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--os",
+            "linux",
+            "--no-pam-config",
+        ],
+    );
+    p.expect("New or existing gateway?").unwrap();
+    p.send(ENTER).unwrap();
+    p.expect("Gateway name").unwrap();
+    p.send("edge-1").unwrap();
+    p.send(ENTER).unwrap();
+    p.expect("replace it, or choose another name").unwrap();
+    p.send(DOWN).unwrap();
+    p.send(ENTER).unwrap();
+    p.expect("would replace").unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("y").unwrap();
+    p.expect("replaced").unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
+
+#[test]
+fn an_existing_gateway_is_picked_from_the_application_s_gateways() {
+    let sandbox = ServedSandbox::start();
+    provision(&sandbox, "edge-1");
+    provision(&sandbox, "edge-2");
+    let mut p = wizard(
+        &sandbox,
+        &["--folder", "F", "--app", "A", "--no-pam-config"],
+    );
+    p.expect("New or existing gateway?").unwrap();
+    p.send(DOWN).unwrap();
+    p.send(ENTER).unwrap(); // existing
+    p.expect("Which gateway?").unwrap();
+    p.expect("edge-1 (never initialized, created just now)")
+        .unwrap();
+    p.expect("edge-2 (never initialized, created just now)")
+        .unwrap();
+    p.send(DOWN).unwrap();
+    p.send(ENTER).unwrap(); // edge-2
+    p.expect("Where will the gateway run?").unwrap();
+    p.send(ENTER).unwrap(); // Linux
+    p.expect("Go ahead?").unwrap();
+    p.send("y").unwrap();
+    p.expect("Gateway 'edge-2' ready").unwrap();
+    p.expect("sudo bash -s --").unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
+
+#[test]
+fn create_a_new_shared_folder_offers_a_name_that_is_not_taken_and_esc_goes_back() {
+    let sandbox = ServedSandbox::start();
+    let output = crate::support::run({
+        let mut c = sandbox.command();
+        c.args(crate::support::new_args(
+            "Gateway Lab",
+            "A",
+            "edge-1",
+            "linux",
+        ));
+        c
+    });
+    assert!(output.status.success());
+    let mut p = wizard(&sandbox, &[]);
+    p.expect("Shared folder for the gateway").unwrap();
+    p.send(DOWN).unwrap();
+    p.send(ENTER).unwrap(); // + Create a new shared folder…
+    p.expect("New shared folder name (Gateway Lab 2)").unwrap();
+    // Esc at the name goes back to the list; Esc there leaves the wizard, changing nothing.
+    p.send(ESC).unwrap();
+    p.expect("Shared folder for the gateway").unwrap();
+    p.send(ENTER).unwrap(); // Gateway Lab
+    p.expect("KSM application").unwrap();
+    p.send(ESC).unwrap(); // back to the folder
+    p.expect("Shared folder for the gateway").unwrap();
+    p.send(ESC).unwrap();
+    p.expect("cancelled; nothing was changed").unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
+
+#[test]
+fn the_plan_names_the_account_and_server_before_go_ahead() {
+    let sandbox = ServedSandbox::start();
+    let user = sandbox.descriptor["user"].as_str().unwrap();
+    let host = sandbox.descriptor["host"].as_str().unwrap();
+    let mut p = wizard(
+        &sandbox,
+        &[
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--gateway",
+            "edge-1",
+            "--no-pam-config",
+        ],
+    );
+    p.expect("Where will the gateway run?").unwrap();
+    p.send(ENTER).unwrap();
+    p.expect(format!("Plan for {user} on {host} (sandbox):").as_str())
+        .unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("n").unwrap();
+    p.expect("nothing was changed").unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
+
+#[test]
+fn a_throttled_request_says_why_on_the_spinner() {
+    let sandbox = ServedSandbox::start();
+    let ca = sandbox.descriptor["ca_cert_pem"].as_str().unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let url = format!(
+        "{}/__sandbox/faults",
+        sandbox.descriptor["url"].as_str().unwrap()
+    );
+    let plan = serde_json::json!({"rules": [
+        {"endpoint": "vault/sync_down", "fault": "throttle", "retry_after_secs": 2}
+    ]});
+    assert!(client
+        .post(url)
+        .json(&plan)
+        .send()
+        .unwrap()
+        .status()
+        .is_success());
+    let mut p = wizard(
+        &sandbox,
+        &[
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--gateway",
+            "edge-1",
+            "--os",
+            "linux",
+        ],
+    );
+    p.expect("Keeper asked us to slow down; retrying in 2 s")
+        .unwrap();
+    p.expect("Gateway 'edge-1' provisioned").unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}
+
+#[test]
+fn declining_go_ahead_with_json_output_prints_the_cancelled_object() {
+    let sandbox = ServedSandbox::start();
+    let mut p = wizard(
+        &sandbox,
+        &[
+            "--output",
+            "json",
+            "--folder",
+            "F",
+            "--app",
+            "A",
+            "--gateway",
+            "edge-1",
+            "--no-pam-config",
+        ],
+    );
+    p.expect("Where will the gateway run?").unwrap();
+    p.send(ENTER).unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("n").unwrap();
+    p.expect(r#"{"cancelled":true,"message":"cancelled; nothing was changed","schema_version":1}"#)
+        .unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 0);
 }

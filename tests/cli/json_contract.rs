@@ -57,6 +57,23 @@ fn new_prints_one_object_that_matches_its_schema_for_every_os() {
     });
     assert_matches_schema("new", &dry);
     assert_eq!(dry["dry_run"], true);
+    for dry_run in [true, false] {
+        let with_pam = ok({
+            let mut c = sandbox.command();
+            c.args(new_args("F", "A", "edge-pam", "linux")).args([
+                "--pam-config",
+                "Lab Config",
+                "--tunneling",
+                "on",
+            ]);
+            if dry_run {
+                c.arg("--dry-run");
+            }
+            c
+        });
+        assert_matches_schema("new", &with_pam);
+        assert_eq!(with_pam["pam_configuration"]["settings"]["tunneling"], true);
+    }
 }
 
 #[test]
@@ -81,7 +98,7 @@ fn apply_prints_one_object_that_matches_its_schema_with_new_s_field_names() {
         &manifest,
         "[defaults]\nfolder = \"F\"\napp = \"A\"\nos = \"linux\"\n\n\
          [[gateway]]\nname = \"edge-1\"\n\n[[gateway]]\nname = \"edge-2\"\nos = \"docker\"\n\n\
-         [[gateway]]\nname = \"edge-3\"\nos = \"windows\"\n",
+         [[gateway]]\nname = \"edge-3\"\nos = \"windows\"\npam_config = \"Edge 3 Config\"\n",
     )
     .unwrap();
     let doc = ok({
@@ -90,6 +107,16 @@ fn apply_prints_one_object_that_matches_its_schema_with_new_s_field_names() {
         c
     });
     assert_matches_schema("apply", &doc);
+    let with_pam = doc["gateways"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "edge-3")
+        .unwrap();
+    assert_eq!(
+        with_pam["pam_configuration"]["title"], "Edge 3 Config",
+        "{doc}"
+    );
     let new = ok({
         let mut c = sandbox.command();
         c.args(new_args("F", "A", "edge-4", "docker"));

@@ -153,8 +153,7 @@ fn expired_session_asks_for_the_password_in_the_wizard_then_provisions() {
     password(&mut p);
     p.expect("Gateway name");
     p.line("g-1");
-    p.expect("New or existing gateway?");
-    p.choose("Existing gateway", 0);
+    // A new application has no gateways: new or existing is not asked.
     p.expect("Create a PAM configuration for this gateway?");
     p.send("n");
     p.expect("Go ahead?");

@@ -95,19 +95,27 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         // Only the wizard asks about a PAM configuration; flags alone make one only when named.
         partial.pam_config.get_or_insert(None);
     }
+    // The wizard lists an application's gateways and checks a new name against them.
+    let known = if ui.interactive && asked {
+        known_gateways(session, observation.observed()).await
+    } else {
+        Vec::new()
+    };
     // Prompts block on the terminal: run them off the async threads so Ctrl-C is still seen.
     let observed = observation.observed().clone();
-    let answers =
-        tokio::task::spawn_blocking(move || wizard::run(partial, &observed, &fresh_gateway_name()))
-            .await
-            .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
+    let answers = tokio::task::spawn_blocking(move || {
+        wizard::run(partial, &observed, &known, &fresh_gateway_name())
+    })
+    .await
+    .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
+    let replace_chosen = answers.replace;
     let inputs = ProvisionInputs {
         shared_folder: answers.folder,
         application: answers.app,
         gateway: answers.gateway,
         os: answers.os,
         existing: answers.existing,
-        replace: args.replace,
+        replace: args.replace || answers.replace,
         token_expiry_minutes: args.token_expiry,
         pam_config: pam_inputs(answers.pam_config, environment, &args.pam)?,
     };
@@ -139,12 +147,13 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         return print_outcome(ui, &outcome, connection.server_json(), true, None);
     }
     if let GatewayStep::Replace(old) = &plan.gateway {
-        if !args.yes {
+        // The wizard's "replace it" was asked with the gateway's state: that was the question.
+        if !args.yes && !replace_chosen {
             confirm_replace(ui, old, plan.inputs.application.as_str()).await?;
         }
     }
     if ui.interactive && asked && !args.yes {
-        let summary = describe_plan(&plan);
+        let summary = describe_plan(&plan, &account_line(&connection));
         let confirmed = tokio::task::spawn_blocking(move || wizard::confirm(&summary))
             .await
             .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
@@ -348,7 +357,54 @@ fn progress_mode(ui: Ui) -> ProgressMode {
     }
 }
 
-fn describe_plan(plan: &provision::Plan) -> String {
+/// "admin@example.com on keepersecurity.com (US)": whose vault the plan changes, and where.
+fn account_line(connection: &connect::Connection) -> String {
+    let server = connection.session.server();
+    let place = match (server.region(), connection.sandbox) {
+        (_, true) => "sandbox".to_owned(),
+        (Some(region), false) => region.code().to_owned(),
+        (None, false) => "custom server".to_owned(),
+    };
+    format!(
+        "{} on {} ({place})",
+        connection.session.username(),
+        server.host()
+    )
+}
+
+/// The account's gateways by application title, for the wizard. Only a person is waiting
+/// for it (one `pam/get_controllers`); a failure just leaves the lists empty, and the plan
+/// still checks the name.
+async fn known_gateways(
+    session: &crate::keeper::auth::Session,
+    observed: &provision::plan::Observed,
+) -> Vec<wizard::KnownGateway> {
+    let gateways = match crate::keeper::pam::get_controllers(session).await {
+        Ok(gateways) => gateways,
+        Err(e) => {
+            tracing::info!("cannot list the gateways for the wizard: {e}");
+            return Vec::new();
+        }
+    };
+    gateways
+        .into_iter()
+        .filter(crate::keeper::pam::Gateway::is_gateway_type)
+        .filter_map(|g| {
+            let app = observed
+                .applications
+                .iter()
+                .find(|a| a.uid == g.application_uid)?;
+            Some(wizard::KnownGateway {
+                app: app.title.clone(),
+                name: g.name,
+                initialized: g.is_initialized,
+                created_ms: g.created,
+            })
+        })
+        .collect()
+}
+
+fn describe_plan(plan: &provision::Plan, account: &str) -> String {
     let inputs = &plan.inputs;
     let mut rows = vec![
         (
@@ -376,7 +432,7 @@ fn describe_plan(plan: &provision::Plan) -> String {
         ));
     }
     let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-    let mut text = String::from("Plan:\n");
+    let mut text = format!("Plan for {account}:\n");
     for (label, name, action) in rows {
         let pad = width.saturating_sub(name.chars().count());
         text.push_str(&format!(

@@ -292,6 +292,15 @@ impl Transport {
                     let wait =
                         throttle_wait(hint, throttle_retries, self.inner.options.max_throttle_wait);
                     tracing::debug!(endpoint, wait_ms = wait.as_millis() as u64, "throttled");
+                    // Throttling can last many seconds: a person watching a spinner is told why.
+                    self.notify_retry(&RetryNotice {
+                        endpoint: endpoint.to_owned(),
+                        attempt: throttle_retries + 1,
+                        max_attempts: MAX_RETRIES + 1,
+                        wait,
+                        reason: "throttled".to_owned(),
+                        throttled: true,
+                    });
                     tokio::time::sleep(wait).await;
                 }
                 Failure::Transient { error, reason } => {
@@ -307,6 +316,7 @@ impl Transport {
                         max_attempts: policy.max_attempts,
                         wait: policy.delay(attempt - 1, rand::random::<f64>()),
                         reason,
+                        throttled: false,
                     };
                     self.notify_retry(&notice);
                     tokio::time::sleep(notice.wait).await;

@@ -98,6 +98,9 @@ pub struct RetryNotice {
     pub wait: Duration,
     /// Why the previous attempt failed ("HTTP 500", "connection closed", …).
     pub reason: String,
+    /// Keeper asked the client to slow down (`throttled`, 429): nothing failed, the request
+    /// is simply sent again later, reads and writes alike.
+    pub throttled: bool,
 }
 
 impl std::fmt::Display for RetryNotice {
@@ -181,6 +184,7 @@ mod tests {
             max_attempts: 5,
             wait: Duration::from_millis(1900),
             reason: "HTTP 500".into(),
+            throttled: false,
         };
         assert_eq!(
             notice.to_string(),
