@@ -491,7 +491,7 @@ fn keep_new_tokens(
         .into_iter()
         .map(|token| match (token, &failure) {
             (None, _) => Prekept::No,
-            (Some(_), Some(e)) => Prekept::Failed(KeepError(e.0.clone())),
+            (Some(_), Some(e)) => Prekept::Failed(e.clone()),
             (Some(kept), None) => Prekept::Token(kept),
         })
         .collect()

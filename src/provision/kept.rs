@@ -36,7 +36,7 @@ impl KeptToken {
 }
 
 /// Why a token could not be kept; the gateway step does not start without it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("cannot keep the new gateway's token safe before creating it: {0}")]
 pub struct KeepError(pub String);
 

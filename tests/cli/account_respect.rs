@@ -409,27 +409,6 @@ fn a_first_run_costs_at_most_11_requests_and_a_resumed_run_adding_a_gateway_at_m
     assert_eq!(json(&resumed)["application"]["action"], "reused");
 }
 
-/// `GET` (or `DELETE`, to reset) the sandbox's `/__sandbox/stats`.
-fn sandbox_stats(sandbox: &ServedSandbox, reset: bool) -> serde_json::Value {
-    let ca = sandbox.descriptor["ca_cert_pem"].as_str().unwrap();
-    let client = reqwest::blocking::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
-        .build()
-        .unwrap();
-    let url = format!(
-        "{}/__sandbox/stats",
-        sandbox.descriptor["url"].as_str().unwrap()
-    );
-    let request = if reset {
-        client.delete(url)
-    } else {
-        client.get(url)
-    };
-    let response = request.send().unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().unwrap_or(serde_json::Value::Null)
-}
-
 #[test]
 fn the_sandbox_counts_what_a_first_and_a_resumed_run_cost_per_endpoint() {
     let sandbox = ServedSandbox::start();
@@ -441,7 +420,7 @@ fn the_sandbox_counts_what_a_first_and_a_resumed_run_cost_per_endpoint() {
     });
     assert!(login.status.success(), "stderr: {}", stderr(&login));
 
-    sandbox_stats(&sandbox, true);
+    sandbox.reset_stats();
     let first = run({
         let mut c = sandbox.command();
         c.args(["--user", "counted@example.com"])
@@ -449,7 +428,7 @@ fn the_sandbox_counts_what_a_first_and_a_resumed_run_cost_per_endpoint() {
         c
     });
     assert!(first.status.success(), "stderr: {}", stderr(&first));
-    let stats = sandbox_stats(&sandbox, false);
+    let stats = sandbox.stats();
     let count = |endpoint: &str| stats["requests"][endpoint].as_u64().unwrap_or(0);
     // Resume, summary, sync; folder, app, the look for twins, share, client, the look again: 9
     // (a fresh device adds register_device and validate_auth_hash).
@@ -468,7 +447,7 @@ fn the_sandbox_counts_what_a_first_and_a_resumed_run_cost_per_endpoint() {
     assert_eq!(count("setting/set_user_setting"), 0);
     assert_eq!(stats["total"], 9, "{stats}");
 
-    sandbox_stats(&sandbox, true);
+    sandbox.reset_stats();
     let resumed = run({
         let mut c = sandbox.command();
         c.args(["--user", "counted@example.com"])
@@ -476,7 +455,7 @@ fn the_sandbox_counts_what_a_first_and_a_resumed_run_cost_per_endpoint() {
         c
     });
     assert!(resumed.status.success(), "stderr: {}", stderr(&resumed));
-    let stats = sandbox_stats(&sandbox, false);
+    let stats = sandbox.stats();
     assert!(stats["total"].as_u64().unwrap() <= 6, "{stats}");
     assert_eq!(
         stats["requests"]["pam/get_controllers"]

@@ -269,20 +269,12 @@ fn the_plan_names_the_account_and_server_before_go_ahead() {
 #[test]
 fn a_throttled_request_says_why_on_the_spinner() {
     let sandbox = ServedSandbox::start();
-    let ca = sandbox.descriptor["ca_cert_pem"].as_str().unwrap();
-    let client = reqwest::blocking::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
-        .build()
-        .unwrap();
-    let url = format!(
-        "{}/__sandbox/faults",
-        sandbox.descriptor["url"].as_str().unwrap()
-    );
     let plan = serde_json::json!({"rules": [
         {"endpoint": "vault/sync_down", "fault": "throttle", "retry_after_secs": 2}
     ]});
-    assert!(client
-        .post(url)
+    assert!(sandbox
+        .admin_client()
+        .post(sandbox.admin_url("faults"))
         .json(&plan)
         .send()
         .unwrap()

@@ -250,18 +250,9 @@ async fn a_hung_read_is_resent_after_the_timeout_and_the_login_completes() {
 
 // --- the sandbox's faults, through the binary ---
 
-/// A blocking client for the sandbox's loopback admin routes.
+/// A blocking client for the sandbox's fault route.
 fn admin(sandbox: &ServedSandbox) -> (reqwest::blocking::Client, String) {
-    let ca = sandbox.descriptor["ca_cert_pem"].as_str().unwrap();
-    let client = reqwest::blocking::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
-        .build()
-        .unwrap();
-    let url = format!(
-        "{}/__sandbox/faults",
-        sandbox.descriptor["url"].as_str().unwrap()
-    );
-    (client, url)
+    (sandbox.admin_client(), sandbox.admin_url("faults"))
 }
 
 fn set_plan(sandbox: &ServedSandbox, plan: serde_json::Value) {

@@ -27,39 +27,6 @@ fn apply(sandbox: &ServedSandbox, file: &Path, extra: &[&str]) -> std::process::
     run(command)
 }
 
-fn admin(sandbox: &ServedSandbox) -> (reqwest::blocking::Client, String) {
-    let ca = sandbox.descriptor["ca_cert_pem"].as_str().expect("ca");
-    let client = reqwest::blocking::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).expect("pem"))
-        .build()
-        .expect("client");
-    let url = format!(
-        "{}/__sandbox/stats",
-        sandbox.descriptor["url"].as_str().expect("url")
-    );
-    (client, url)
-}
-
-fn reset_stats(sandbox: &ServedSandbox) {
-    let (client, url) = admin(sandbox);
-    assert!(client
-        .delete(url)
-        .send()
-        .expect("reset")
-        .status()
-        .is_success());
-}
-
-fn stats(sandbox: &ServedSandbox) -> serde_json::Value {
-    let (client, url) = admin(sandbox);
-    client
-        .get(url)
-        .send()
-        .expect("stats")
-        .json()
-        .expect("stats json")
-}
-
 fn gateway_names(sandbox: &ServedSandbox, app: &str) -> Vec<String> {
     let mut command = sandbox.command();
     command.args(["--output", "json", "gateway", "list"]);
@@ -87,14 +54,14 @@ fn fifty_gateways_in_one_run_then_nothing_then_prune_removes_exactly_the_dropped
     let logged_in = run(login);
     assert!(logged_in.status.success(), "{}", stderr(&logged_in));
 
-    reset_stats(&sandbox);
+    sandbox.reset_stats();
     let first = apply(&sandbox, &file, &[]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     let doc = json(&first);
     assert_eq!(doc["summary"]["created"], 50, "{doc}");
     assert!(doc["gateways"][0]["token"].as_str().is_some());
     assert!(doc["gateways"][0]["install_command"].as_str().is_some());
-    let counted = stats(&sandbox);
+    let counted = sandbox.stats();
     let total = counted["total"].as_u64().unwrap();
     // 8 + N: the saved session resumes (start_login, account_summary), then sync_down, the
     // folder (execute_v2_command), application_add, the incremental sync_down that looks for a
@@ -159,7 +126,7 @@ fn manifest_errors_name_file_line_and_key_before_any_request() {
         "[defaults]\nfolder = \"F\"\napp = \"A\"\nos = \"linux\"\n\n[[gateway]]\nname = \"a\"\nos = \"solaris\"\n",
     )
     .unwrap();
-    reset_stats(&sandbox);
+    sandbox.reset_stats();
     let out = apply(&sandbox, &file, &[]);
     assert_eq!(out.status.code(), Some(2));
     let message = stderr(&out);
@@ -169,7 +136,7 @@ fn manifest_errors_name_file_line_and_key_before_any_request() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad.toml:3: "), "{}", stderr(&out));
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
-    assert_eq!(stats(&sandbox)["total"], 0);
+    assert_eq!(sandbox.stats()["total"], 0);
 }
 
 #[test]

@@ -71,20 +71,54 @@ impl ServedSandbox {
         command
     }
 
-    /// Makes the next `count` calls to `endpoint` fail with `fault` (see `sandbox::faults`).
-    pub fn inject_fault(&self, endpoint: &str, fault: &str, count: u32) {
+    /// A blocking HTTPS client that trusts this sandbox's CA, for its loopback admin routes.
+    pub fn admin_client(&self) -> reqwest::blocking::Client {
         let ca = self.descriptor["ca_cert_pem"].as_str().expect("ca");
-        let client = reqwest::blocking::Client::builder()
+        reqwest::blocking::Client::builder()
             .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).expect("ca pem"))
             .build()
-            .expect("client");
-        let url = format!(
-            "{}/__sandbox/faults",
+            .expect("client")
+    }
+
+    /// The URL of admin route `route` (`faults`, `stats`, …).
+    pub fn admin_url(&self, route: &str) -> String {
+        format!(
+            "{}/__sandbox/{route}",
             self.descriptor["url"].as_str().expect("url")
-        );
+        )
+    }
+
+    /// Keeper API requests per endpoint since start or the last reset (`GET /__sandbox/stats`).
+    pub fn stats(&self) -> serde_json::Value {
+        let response = self
+            .admin_client()
+            .get(self.admin_url("stats"))
+            .send()
+            .expect("stats");
+        assert!(response.status().is_success(), "{}", response.status());
+        response.json().expect("stats json")
+    }
+
+    /// Sets the request counts to zero (`DELETE /__sandbox/stats`).
+    pub fn reset_stats(&self) {
+        let response = self
+            .admin_client()
+            .delete(self.admin_url("stats"))
+            .send()
+            .expect("reset");
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// Makes the next `count` calls to `endpoint` fail with `fault` (see `sandbox::faults`).
+    pub fn inject_fault(&self, endpoint: &str, fault: &str, count: u32) {
         let body =
             serde_json::json!({"rules": [{"endpoint": endpoint, "fault": fault, "count": count}]});
-        let response = client.post(url).json(&body).send().expect("admin route");
+        let response = self
+            .admin_client()
+            .post(self.admin_url("faults"))
+            .json(&body)
+            .send()
+            .expect("admin route");
         assert!(
             response.status().is_success(),
             "fault not accepted: {}",
