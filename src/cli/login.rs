@@ -7,6 +7,7 @@
 
 use super::args::RememberDevice;
 use super::exit::{CliError, ErrorCode, ExitStatus};
+use super::prompt::{self, Typed};
 use super::Ui;
 use crate::keeper::auth::{
     AuthError, DeviceApprovalStep, LoginDenied, LoginOutcome, PasswordStep, Session,
@@ -14,7 +15,6 @@ use crate::keeper::auth::{
     TwoFactorPushType, TwoFactorStep,
 };
 use crate::keeper::transport::TransportError;
-use dialoguer::theme::ColorfulTheme;
 use zeroize::Zeroizing;
 
 /// Attempts at a typed password or code before giving up, as in Keeper's own clients.
@@ -498,19 +498,17 @@ fn denied(reason: LoginDenied) -> CliError {
     CliError::new(ExitStatus::Login, format!("login refused: {reason}")).hint(hint)
 }
 
-fn prompt_error(error: dialoguer::Error) -> CliError {
-    match error {
-        dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-            CliError::interrupted()
-        }
-        dialoguer::Error::IO(e) => CliError::new(ExitStatus::Login, format!("cannot prompt: {e}"))
-            .hint("run in a terminal, or pass --non-interactive with KEEPER_PASSWORD"),
+fn prompt_error(error: std::io::Error) -> CliError {
+    if error.kind() == std::io::ErrorKind::Interrupted {
+        return CliError::interrupted();
     }
+    CliError::new(ExitStatus::Login, format!("cannot prompt: {error}"))
+        .hint("run in a terminal, or pass --non-interactive with KEEPER_PASSWORD")
 }
 
 /// Runs a blocking prompt off the async threads, so the Ctrl-C handler still runs.
 async fn blocking<T: Send + 'static>(
-    prompt: impl FnOnce() -> Result<T, dialoguer::Error> + Send + 'static,
+    prompt: impl FnOnce() -> std::io::Result<T> + Send + 'static,
 ) -> Result<T, CliError> {
     tokio::task::spawn_blocking(prompt)
         .await
@@ -518,44 +516,33 @@ async fn blocking<T: Send + 'static>(
         .map_err(prompt_error)
 }
 
-async fn ask_secret(prompt: String) -> Result<Zeroizing<String>, CliError> {
+async fn ask_secret(question: String) -> Result<Zeroizing<String>, CliError> {
+    blocking(move || prompt::secret(&question)).await
+}
+
+/// A line of text that must not be empty (a code, an e-mail address).
+async fn ask_text(question: String) -> Result<Zeroizing<String>, CliError> {
     blocking(move || {
-        dialoguer::Password::with_theme(&ColorfulTheme::default())
-            .with_prompt(prompt)
-            .interact()
-            .map(Zeroizing::new)
+        let not_empty = |text: &str| match text.trim() {
+            "" => Err("nothing was typed".to_owned()),
+            _ => Ok(()),
+        };
+        match prompt::text(&question, None, false, not_empty)? {
+            Typed::Text(text) => Ok(Zeroizing::new(text)),
+            Typed::Back => Err(std::io::Error::other("no text")),
+        }
     })
     .await
 }
 
-async fn ask_text(prompt: String) -> Result<Zeroizing<String>, CliError> {
-    blocking(move || {
-        dialoguer::Input::<String>::with_theme(&ColorfulTheme::default())
-            .with_prompt(prompt)
-            .interact_text()
-            .map(Zeroizing::new)
-    })
-    .await
+async fn wait_enter(question: String) -> Result<(), CliError> {
+    blocking(move || prompt::text(&question, None, false, |_| Ok(())).map(|_| ())).await
 }
 
-async fn wait_enter(prompt: String) -> Result<(), CliError> {
+async fn ask_choice(question: String, items: Vec<String>) -> Result<usize, CliError> {
     blocking(move || {
-        dialoguer::Input::<String>::with_theme(&ColorfulTheme::default())
-            .with_prompt(prompt)
-            .allow_empty(true)
-            .interact_text()
-            .map(|_| ())
-    })
-    .await
-}
-
-async fn ask_choice(prompt: String, items: Vec<String>) -> Result<usize, CliError> {
-    blocking(move || {
-        dialoguer::Select::with_theme(&ColorfulTheme::default())
-            .with_prompt(prompt)
-            .items(&items)
-            .default(0)
-            .interact()
+        prompt::select(&question, &items, 0, false)?
+            .ok_or_else(|| std::io::Error::other("no choice"))
     })
     .await
 }

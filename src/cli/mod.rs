@@ -13,9 +13,11 @@ pub mod exit;
 mod fleet_output;
 pub mod json_doc;
 mod kept_tokens;
+mod layout;
 mod login;
 pub mod output;
 mod progress;
+mod prompt;
 mod suggest;
 mod wizard;
 

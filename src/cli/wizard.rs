@@ -1,13 +1,10 @@
 //! The guided `new` wizard: asks only for what the flags did not give, then confirms.
 //! Esc goes back one question (on the first, it leaves: nothing changed, exit 0).
 
-mod text_input;
-
 use super::exit::{CliError, ExitStatus};
+use super::prompt::{self, Typed};
 use crate::provision::inputs::{InputError, Name, TargetOs};
 use crate::provision::plan::Observed;
-use dialoguer::theme::ColorfulTheme;
-use dialoguer::{Confirm, Select};
 
 /// What the flags gave; `None` means "ask".
 #[derive(Debug, Clone, Default)]
@@ -89,12 +86,6 @@ fn ago(ms: i64) -> String {
 const CREATE_FOLDER: &str = "+ Create a new shared folder…";
 const CREATE_APP: &str = "+ Create a new KSM application…";
 
-fn prompt_error(error: dialoguer::Error) -> CliError {
-    match error {
-        dialoguer::Error::IO(e) => io_error(e),
-    }
-}
-
 fn io_error(e: std::io::Error) -> CliError {
     if e.kind() == std::io::ErrorKind::Interrupted {
         return CliError::interrupted();
@@ -114,15 +105,15 @@ fn ask_name(
     prompt: &str,
     default: Option<&str>,
 ) -> Result<Option<Name>, CliError> {
-    let typed = text_input::ask(prompt, default, |text| {
+    let typed = prompt::text(prompt, default, true, |text| {
         Name::parse(what, text)
             .map(|_| ())
             .map_err(|e: InputError| e.to_string())
     })
     .map_err(io_error)?;
     match typed {
-        text_input::Typed::Back => Ok(None),
-        text_input::Typed::Text(text) => Name::parse(what, &text)
+        Typed::Back => Ok(None),
+        Typed::Text(text) => Name::parse(what, &text)
             .map(Some)
             .map_err(|e| CliError::new(ExitStatus::Usage, e.to_string())),
     }
@@ -130,12 +121,7 @@ fn ask_name(
 
 /// One choice from `items`; `None` when Esc (or `q`) was pressed.
 fn select(prompt: &str, items: &[String], default: usize) -> Result<Option<usize>, CliError> {
-    Select::with_theme(&ColorfulTheme::default())
-        .with_prompt(prompt)
-        .items(items)
-        .default(default)
-        .interact_opt()
-        .map_err(prompt_error)
+    prompt::select(prompt, items, default, true).map_err(io_error)
 }
 
 /// `base`, or `base 2`, `base 3`… : the first that no existing item is named, so "+ Create
@@ -164,6 +150,7 @@ fn pick_or_create(
     items.dedup();
     let default_new = unused_name(default_new, &items);
     items.push(create_label.to_string());
+    let mark = prompt::answers_shown();
     loop {
         let Some(choice) = select(prompt, &items, 0)? else {
             return Ok(None);
@@ -179,6 +166,7 @@ fn pick_or_create(
                 if let Some(name) = ask_name(what, &format!("New {what}"), Some(&default_new))? {
                     return Ok(Some(name));
                 }
+                prompt::take_back_answers(mark).map_err(io_error)?;
             }
         }
     }
@@ -215,9 +203,11 @@ pub fn run(
     let mut existing = partial.existing;
     let mut replace = false;
     let mut pam_config = partial.pam_config.clone().flatten();
-    let mut asked: Vec<Step> = Vec::new();
+    // The questions asked, each with the answers on screen before it (to erase back to).
+    let mut asked: Vec<(Step, usize)> = Vec::new();
     let mut step = Some(Step::Folder);
     while let Some(current) = step {
+        let mark = prompt::answers_shown();
         // Whether this step put a question to the person: Esc goes back to those only.
         let mut prompted = true;
         let answered = match current {
@@ -317,11 +307,12 @@ pub fn run(
             Step::PamConfig => {
                 // A new gateway does nothing until a PAM configuration points at it; an existing
                 // one most likely has its configuration already.
-                let create = Confirm::with_theme(&ColorfulTheme::default())
-                    .with_prompt("Create a PAM configuration for this gateway?")
-                    .default(existing != Some(true))
-                    .interact_opt()
-                    .map_err(prompt_error)?;
+                let create = prompt::confirm(
+                    "Create a PAM configuration for this gateway?",
+                    Some(existing != Some(true)),
+                    true,
+                )
+                .map_err(io_error)?;
                 match create {
                     None => false,
                     Some(false) => {
@@ -345,13 +336,17 @@ pub fn run(
         };
         step = if answered {
             if prompted {
-                asked.push(current);
+                asked.push((current, mark));
             }
             next(current)
         } else {
-            // Back to the previous question that was asked; before the first, leave.
+            // Back to the previous question that was asked, erasing its answer; before the
+            // first, leave.
             match asked.pop() {
-                Some(previous) => Some(previous),
+                Some((previous, mark)) => {
+                    prompt::take_back_answers(mark).map_err(io_error)?;
+                    Some(previous)
+                }
                 None => return Err(left()),
             }
         };
@@ -461,11 +456,7 @@ fn new_gateway_name(
 /// Shows the summary and asks to go ahead.
 pub fn confirm(summary: &str) -> Result<bool, CliError> {
     eprintln!("\n{summary}");
-    Confirm::with_theme(&ColorfulTheme::default())
-        .with_prompt("Go ahead?")
-        .default(true)
-        .interact()
-        .map_err(prompt_error)
+    confirm_question("Go ahead?", true)
 }
 
 /// Asks before removing something; the default is no, as `gh repo delete` and `kubectl` prompts
@@ -478,9 +469,7 @@ pub async fn confirm_removal(question: String) -> Result<bool, CliError> {
 
 /// A yes/no question with a default.
 pub fn confirm_question(question: &str, default: bool) -> Result<bool, CliError> {
-    Confirm::with_theme(&ColorfulTheme::default())
-        .with_prompt(question)
-        .default(default)
-        .interact()
-        .map_err(prompt_error)
+    prompt::confirm(question, Some(default), false)
+        .map(|answer| answer.unwrap_or(default))
+        .map_err(io_error)
 }
