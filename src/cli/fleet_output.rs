@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::output::{boxed, rfc3339};
+use super::layout::boxed;
+use super::output::rfc3339;
 use crate::provision::fleet::{FleetOutcome, GatewayReport};
 use crate::provision::install::{kubernetes_secret_named, InstallInstructions, K8S_SECRET_NAME};
 use crate::provision::{Action, TargetOs};
@@ -133,7 +134,7 @@ fn gateway_json(gateway: &GatewayReport) -> Value {
 
 /// The human text for stdout: the groups, a table of gateways, totals, then per gateway what
 /// to run on its host, and the failures with their reasons.
-pub fn fleet_text(outcome: &FleetOutcome, dry_run: bool, fancy: bool) -> String {
+pub fn fleet_text(outcome: &FleetOutcome, dry_run: bool, width: Option<usize>) -> String {
     let mut out = String::new();
     let title = if dry_run {
         "Dry run: nothing was changed"
@@ -142,7 +143,7 @@ pub fn fleet_text(outcome: &FleetOutcome, dry_run: bool, fancy: bool) -> String 
     } else {
         "Gateways provisioned"
     };
-    out.push_str(&boxed(title, fancy));
+    out.push_str(&boxed(title, width));
     let mut table = super::output::Table {
         headings: vec!["Kind", "Name", "Action", "UID"],
         rows: Vec::new(),

@@ -1,6 +1,7 @@
 //! Rendering results: one JSON object, or human text. Results go to stdout; messages and
 //! progress go to stderr.
 
+use super::layout::{boxed, summary_rows, wrap, SummaryRow};
 use crate::provision::pam_config::PamConfigOutcome;
 use crate::provision::{Action, Outcome, TargetOs};
 use serde_json::{json, Value};
@@ -113,7 +114,7 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
 pub fn outcome_text(
     outcome: &Outcome,
     dry_run: bool,
-    fancy: bool,
+    width: Option<usize>,
     token_file: Option<&Path>,
     sandbox: Option<&str>,
 ) -> String {
@@ -125,53 +126,50 @@ pub fn outcome_text(
     } else {
         format!("Gateway '{}' ready", outcome.gateway.name)
     };
-    out.push_str(&boxed(&title, fancy));
+    out.push_str(&boxed(&title, width));
+    let row =
+        |label, name: String, action: Action, uid: Option<crate::keeper::uid::Uid>| SummaryRow {
+            label,
+            name,
+            action: action.as_str().to_owned(),
+            uid: uid.map(|u| u.to_string()),
+        };
     let mut rows = vec![
-        (
+        row(
             "Shared folder",
             outcome.shared_folder.name.clone(),
             outcome.shared_folder.action,
-            outcome.shared_folder.uid.map(|u| u.to_string()),
+            outcome.shared_folder.uid,
         ),
-        (
+        row(
             "Application",
             outcome.application.name.clone(),
             outcome.application.action,
-            outcome.application.uid.map(|u| u.to_string()),
+            outcome.application.uid,
         ),
-        ("Share", "Can Edit".to_string(), outcome.share_action, None),
-        (
+        row("Share", "Can Edit".to_string(), outcome.share_action, None),
+        row(
             "Gateway",
             format!("{} ({})", outcome.gateway.name, outcome.gateway.os),
             outcome.gateway.action,
-            outcome.gateway.uid.map(|u| u.to_string()),
+            outcome.gateway.uid,
         ),
     ];
     if let Some(pam) = &outcome.pam_config {
-        rows.push((
+        rows.push(row(
             "PAM config",
             format!("{} ({})", pam.title, pam.environment),
             pam.action,
-            pam.uid.map(|u| u.to_string()),
+            pam.uid,
         ));
+        rows.push(SummaryRow {
+            label: "PAM settings",
+            name: settings_text(&pam.settings),
+            action: String::new(),
+            uid: None,
+        });
     }
-    let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-    for (label, name, action, uid) in rows {
-        let pad = width.saturating_sub(name.chars().count());
-        out.push_str(&format!(
-            "  {label:<16}{name}{:pad$}  {:<13}{}\n",
-            "",
-            action.as_str(),
-            uid.unwrap_or_default()
-        ));
-    }
-    if let Some(pam) = &outcome.pam_config {
-        out.push_str(&format!(
-            "  {:<16}{}\n",
-            "PAM settings",
-            settings_text(&pam.settings)
-        ));
-    }
+    out.push_str(&summary_rows(&rows, width));
     out.push_str(&token_text(outcome, token_file, sandbox));
     if let Some(install) = &outcome.install {
         if let Some(command) = &install.command {
@@ -185,7 +183,7 @@ pub fn outcome_text(
             }
         }
         if let Some(steps) = &install.steps {
-            out.push_str(&format!("\n{}\n", wrap(steps, 96)));
+            out.push_str(&format!("\n{}\n", wrap(steps, 96).join("\n")));
         }
         if let Some(silent) = &install.windows_silent_install_command {
             out.push_str("\nOr install silently (in an elevated prompt on the gateway host):\n\n");
@@ -252,36 +250,12 @@ pub fn sandbox_note(host: &str) -> String {
     format!("  note: minted by the sandbox at {host}; not valid on Keeper\n")
 }
 
-/// `text` broken into lines of at most `width` characters at spaces.
-fn wrap(text: &str, width: usize) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_owned()),
-        }
-    }
-    lines.join("\n")
-}
-
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// A one-line title in a box; plain when not drawing to a terminal.
-pub fn boxed(title: &str, fancy: bool) -> String {
-    if !fancy {
-        return format!("== {title} ==\n");
-    }
-    let width = title.chars().count() + 2;
-    format!("╭{bar}╮\n│ {title} │\n╰{bar}╯\n", bar = "─".repeat(width))
 }
 
 /// A table of rows for list commands' text (their JSON is typed, per command).
@@ -339,11 +313,5 @@ mod tests {
             ],
         };
         assert_eq!(table.to_text(), "Name  UID\na     1\nlong  2\n");
-    }
-
-    #[test]
-    fn plain_box_when_not_a_terminal() {
-        assert_eq!(boxed("Done", false), "== Done ==\n");
-        assert!(boxed("Done", true).contains("│ Done │"));
     }
 }

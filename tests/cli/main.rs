@@ -25,6 +25,7 @@ mod login_secrets;
 mod login_states;
 mod login_terminal;
 mod login_two_factor;
+mod narrow_terminal;
 mod pam_config;
 mod sandbox_accounts_cli;
 mod sandbox_process;

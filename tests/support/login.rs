@@ -336,6 +336,8 @@ pub struct Pty {
     session: expectrl::Session,
     /// Everything read so far.
     pub transcript: String,
+    /// Everything read so far, as the bytes the terminal got.
+    raw: Vec<u8>,
 }
 
 impl Pty {
@@ -364,10 +366,31 @@ impl Pty {
         Pty {
             session,
             transcript: String::new(),
+            raw: Vec::new(),
         }
     }
 
+    /// Makes the terminal `columns` wide and `rows` high (the program reads the size at each
+    /// drawing, so resizing before the first prompt is seen is in time).
+    pub fn resize(&mut self, columns: u16, rows: u16) {
+        self.session
+            .get_process_mut()
+            .set_window_size(columns, rows)
+            .expect("set the window size");
+    }
+
+    /// What a `columns`-wide terminal shows after everything read so far, row by row (a
+    /// screen of `rows`, none of which may scroll off: size it to the run).
+    pub fn screen(&self, columns: u16, rows: u16) -> Vec<String> {
+        let size = |n: u16| std::num::NonZeroU16::new(n).expect("a screen has rows and columns");
+        let mut terminal = vt100::Parser::new(size(rows), size(columns), 0);
+        terminal.process(&self.raw);
+        let screen = terminal.screen();
+        screen.rows(0, columns).collect()
+    }
+
     fn keep(&mut self, captures: &expectrl::Captures) {
+        self.raw.extend_from_slice(captures.as_bytes());
         self.transcript
             .push_str(&String::from_utf8_lossy(captures.before()));
         for m in captures.matches() {

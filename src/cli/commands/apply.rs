@@ -11,7 +11,7 @@ use crate::cli::kept_tokens::FileTokenKeeper;
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard;
 use crate::cli::Ui;
-use crate::cli::{fleet_output, json_doc};
+use crate::cli::{fleet_output, json_doc, layout};
 use crate::keeper::uid::Uid;
 use crate::provision::fleet::{self, FleetPlan};
 use crate::provision::manifest;
@@ -203,7 +203,7 @@ fn print(ui: Ui, outcome: &fleet::FleetOutcome, server: serde_json::Value, dry_r
         OutputFormat::Text => {
             print!(
                 "{}",
-                fleet_output::fleet_text(outcome, dry_run, ui.stdout_tty)
+                fleet_output::fleet_text(outcome, dry_run, layout::stdout_width(ui.stdout_tty))
             );
             let minted = outcome
                 .gateways

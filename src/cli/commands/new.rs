@@ -7,6 +7,7 @@ use crate::cli::commands::lists::removal_needs_yes;
 use crate::cli::connect;
 use crate::cli::exit::{CliError, ExitStatus};
 use crate::cli::kept_tokens::FileTokenKeeper;
+use crate::cli::layout::{self, summary_rows, SummaryRow};
 use crate::cli::progress::{ProgressMode, StepProgress};
 use crate::cli::wizard::{self, Partial};
 use crate::cli::Ui;
@@ -153,7 +154,11 @@ pub async fn run(global: &GlobalArgs, ui: Ui, args: NewArgs) -> Result<(), CliEr
         }
     }
     if ui.interactive && asked && !args.yes {
-        let summary = describe_plan(&plan, &account_line(&connection));
+        let summary = describe_plan(
+            &plan,
+            &account_line(&connection),
+            layout::stderr_width(ui.stderr_tty),
+        );
         let confirmed = tokio::task::spawn_blocking(move || wizard::confirm(&summary))
             .await
             .map_err(|e| CliError::new(ExitStatus::Internal, format!("wizard: {e}")))??;
@@ -404,44 +409,41 @@ async fn known_gateways(
         .collect()
 }
 
-fn describe_plan(plan: &provision::Plan, account: &str) -> String {
+/// The plan shown before "Go ahead?", fitted to the terminal (`width`) it is shown on.
+fn describe_plan(plan: &provision::Plan, account: &str, width: Option<usize>) -> String {
     let inputs = &plan.inputs;
+    let row = |label, name: String, action: provision::Action| SummaryRow {
+        label,
+        name,
+        action: action.hypothetical().as_str().to_owned(),
+        uid: None,
+    };
     let mut rows = vec![
-        (
+        row(
             "Shared folder",
             inputs.shared_folder.to_string(),
             plan.shared_folder.action(),
         ),
-        (
+        row(
             "Application",
             inputs.application.to_string(),
             plan.application.action(),
         ),
-        ("Share", "Can Edit".to_string(), plan.share),
-        (
+        row("Share", "Can Edit".to_string(), plan.share),
+        row(
             "Gateway",
             format!("{} ({})", inputs.gateway, inputs.os),
             plan.gateway.action(),
         ),
     ];
     if let (Some(wanted), Some(step)) = (&inputs.pam_config, &plan.pam_config) {
-        rows.push((
+        rows.push(row(
             "PAM config",
             format!("{} ({})", wanted.title, wanted.environment),
             step.action(),
         ));
     }
-    let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-    let mut text = format!("Plan for {account}:\n");
-    for (label, name, action) in rows {
-        let pad = width.saturating_sub(name.chars().count());
-        text.push_str(&format!(
-            "  {label:<16}{name}{:pad$}  {}\n",
-            "",
-            action.hypothetical().as_str()
-        ));
-    }
-    text
+    format!("Plan for {account}:\n{}", summary_rows(&rows, width))
 }
 
 fn print_outcome(
@@ -459,7 +461,7 @@ fn print_outcome(
             let text = output::outcome_text(
                 outcome,
                 dry_run,
-                ui.stdout_tty,
+                layout::stdout_width(ui.stdout_tty),
                 token_file,
                 sandbox_host(&server).as_deref(),
             );
