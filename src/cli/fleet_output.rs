@@ -1,7 +1,6 @@
 //! Rendering an `apply` run: one JSON object, a text table with totals, and `--out-dir` (per
 //! gateway what its host needs, `index.json`, `kubernetes-secrets.yaml`).
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::{json, Value};
@@ -9,7 +8,7 @@ use serde_json::{json, Value};
 use super::layout::boxed;
 use super::output::rfc3339;
 use crate::provision::fleet::{FleetOutcome, GatewayReport};
-use crate::provision::install::{kubernetes_secret_named, InstallInstructions, K8S_SECRET_NAME};
+use crate::provision::install::{kubernetes_secret_named, InstallInstructions, KubernetesNames};
 use crate::provision::{Action, TargetOs};
 
 /// Totals by action; dry-run actions count as what they would be.
@@ -279,12 +278,10 @@ pub fn write_out_dir(dir: &Path, outcome: &FleetOutcome) -> std::io::Result<()> 
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)?;
-    let mut taken = BTreeSet::new();
     let mut index = Vec::new();
     let mut secrets = Vec::new();
     for gateway in &outcome.gateways {
-        let slug = unique_slug(&gateway.name, &mut taken);
-        let artifact = artifact(gateway, &slug);
+        let artifact = artifact(gateway);
         if let Some((file, text)) = &artifact {
             write_private(&dir.join(file), text)?;
             if gateway.os == Some(TargetOs::Kubernetes) {
@@ -309,7 +306,7 @@ pub fn write_out_dir(dir: &Path, outcome: &FleetOutcome) -> std::io::Result<()> 
                 // helm install … --set gateway.existingSecret=<this name>
                 object.insert(
                     "secret_name".into(),
-                    json!(format!("{K8S_SECRET_NAME}-{slug}")),
+                    json!(KubernetesNames::for_gateway(&gateway.slug).secret),
                 );
             }
         }
@@ -338,7 +335,8 @@ fn host_line(install: &InstallInstructions) -> &str {
 /// The file a gateway's host needs, by target: an install script (linux/macos), the token
 /// (windows), a Docker env file, or a Kubernetes Secret. `None` when there is nothing to hand
 /// over (a reused gateway, a failure).
-fn artifact(gateway: &GatewayReport, slug: &str) -> Option<(String, String)> {
+fn artifact(gateway: &GatewayReport) -> Option<(String, String)> {
+    let slug = &gateway.slug;
     let install = gateway.install.as_ref()?;
     let os = gateway.os?;
     let config = gateway.config.as_ref().map(|c| c.to_base64());
@@ -365,34 +363,10 @@ fn artifact(gateway: &GatewayReport, slug: &str) -> Option<(String, String)> {
         ),
         (TargetOs::Kubernetes, Some(config)) => (
             format!("{slug}.yaml"),
-            kubernetes_secret_named(&format!("{K8S_SECRET_NAME}-{slug}"), config.as_str()),
+            kubernetes_secret_named(&KubernetesNames::for_gateway(slug).secret, config.as_str()),
         ),
         (TargetOs::Docker | TargetOs::Kubernetes, None) => return None,
     })
-}
-
-/// A file and Kubernetes-safe form of a gateway name (lower-case letters, digits, `-`),
-/// unique within one output directory.
-fn unique_slug(name: &str, taken: &mut BTreeSet<String>) -> String {
-    let mut slug = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let mut slug: String = slug.trim_matches('-').chars().take(40).collect();
-    if slug.is_empty() {
-        slug = "gateway".into();
-    }
-    let mut candidate = slug.clone();
-    let mut n = 2;
-    while !taken.insert(candidate.clone()) {
-        candidate = format!("{slug}-{n}");
-        n += 1;
-    }
-    candidate
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
@@ -403,17 +377,4 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_are_kubernetes_safe_and_unique() {
-        let mut taken = BTreeSet::new();
-        assert_eq!(unique_slug("Edge 1/Prod", &mut taken), "edge-1-prod");
-        assert_eq!(unique_slug("edge-1-prod", &mut taken), "edge-1-prod-2");
-        assert_eq!(unique_slug("ÄÖ", &mut taken), "gateway");
-    }
 }

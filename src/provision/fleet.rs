@@ -453,6 +453,7 @@ pub async fn execute(
             .await;
         outcome.gateways.extend(removed);
     }
+    outcome.name_hosts();
     outcome
 }
 

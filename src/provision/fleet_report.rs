@@ -3,11 +3,12 @@
 
 use super::fleet::{FleetPlan, GroupPlan};
 use super::inputs::{ProvisionInputs, TargetOs};
-use super::install::InstallInstructions;
+use super::install::{render_kubernetes, InstallInstructions, KubernetesNames};
 use super::pam_config::{dry_run_outcome, PamConfigOutcome};
 use super::plan::{Action, GatewayStep, ObservedGateway, Step};
 use crate::keeper::ksm::{KsmConfig, OneTimeToken};
 use crate::keeper::uid::Uid;
+use std::collections::BTreeSet;
 
 /// What happened to one gateway of the run.
 #[derive(Debug)]
@@ -40,6 +41,10 @@ pub struct GatewayReport {
     pub notes: Vec<String>,
     /// Its PAM configuration, when the manifest asks for one.
     pub pam_config: Option<PamConfigOutcome>,
+    /// Its name in a form safe for files and Kubernetes (lower-case letters, digits, `-`),
+    /// unique in the run: it names the gateway's `--out-dir` file and, for Kubernetes, its
+    /// Secret and Helm release. Set by [`FleetOutcome::name_hosts`].
+    pub slug: String,
 }
 
 /// What happened to one (shared folder, application) pair.
@@ -73,6 +78,52 @@ impl FleetOutcome {
     pub fn failed(&self) -> usize {
         self.gateways.iter().filter(|g| g.error.is_some()).count()
     }
+
+    /// Gives each gateway its slug and each Kubernetes gateway its own Secret and Helm release
+    /// (`execute` rendered Keeper's names, which many gateways in one namespace cannot share).
+    pub(crate) fn name_hosts(&mut self) {
+        let mut taken = BTreeSet::new();
+        for gateway in &mut self.gateways {
+            gateway.slug = unique_slug(&gateway.name, &mut taken);
+            if let (Some(TargetOs::Kubernetes), Some(config), Some(_)) =
+                (gateway.os, &gateway.config, &gateway.install)
+            {
+                gateway.install = Some(render_kubernetes(
+                    config.to_base64().as_str(),
+                    &KubernetesNames::for_gateway(&gateway.slug),
+                ));
+            }
+        }
+    }
+}
+
+/// Longest slug kept from a name: `keeper-gateway-<slug>-<n>` stays within Helm's 53-character
+/// release names.
+const SLUG_CHARS: usize = 30;
+
+/// A file- and Kubernetes-safe form of a gateway name (lower-case letters, digits, `-`),
+/// unique among `taken`.
+fn unique_slug(name: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_matches('-').chars().take(SLUG_CHARS).collect();
+    let mut slug = slug.trim_end_matches('-').to_owned();
+    if slug.is_empty() {
+        slug = "gateway".into();
+    }
+    let mut candidate = slug.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{slug}-{n}");
+        n += 1;
+    }
+    candidate
 }
 
 pub(crate) fn report(
@@ -95,6 +146,7 @@ pub(crate) fn report(
         error: None,
         notes: Vec::new(),
         pam_config: None,
+        slug: String::new(),
     }
 }
 
@@ -129,6 +181,7 @@ fn report_named(group: &GroupPlan, name: &str, action: Action) -> GatewayReport 
         error: None,
         notes: Vec::new(),
         pam_config: None,
+        slug: String::new(),
     }
 }
 
@@ -177,6 +230,7 @@ pub fn dry_run(plan: &FleetPlan) -> FleetOutcome {
                 .push(removal_report(group, gone, Action::WouldRemove));
         }
     }
+    outcome.name_hosts();
     outcome
 }
 
@@ -184,5 +238,22 @@ fn existing_uid(step: &GatewayStep) -> Option<Uid> {
     match step {
         GatewayStep::KeepExisting(g) => g.controller_uid,
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_unique_and_short_enough_for_a_helm_release() {
+        let mut taken = BTreeSet::new();
+        assert_eq!(unique_slug("Edge 1/Prod", &mut taken), "edge-1-prod");
+        assert_eq!(unique_slug("edge-1-prod", &mut taken), "edge-1-prod-2");
+        assert_eq!(unique_slug("ÄÖ", &mut taken), "gateway");
+        let long = unique_slug(&"a-".repeat(60), &mut taken);
+        assert!(long.len() <= SLUG_CHARS && !long.ends_with('-'), "{long}");
+        let release = KubernetesNames::for_gateway(&unique_slug(&"a-".repeat(60), &mut taken));
+        assert!(release.release.len() <= 53, "{}", release.release);
     }
 }

@@ -158,23 +158,72 @@ pub fn render(os: TargetOs, credential: GatewayCredential<'_>) -> InstallInstruc
                 ],
             )
         }
-        // The chart reads the Secret, so the namespace and the Secret come first. The Secret is
-        // made by `kubectl create secret --dry-run=client -o yaml | kubectl apply -f -`: one line
-        // each, so an indented copy from the terminal still runs (a heredoc's end marker would
-        // not), and a re-run updates the Secret instead of failing.
         (TargetOs::Kubernetes, credential) => {
-            let config = credential_text(credential);
-            InstallInstructions::command(
-                format!(
-                    "kubectl create namespace {K8S_NAMESPACE}\n\
-                     kubectl create secret generic {K8S_SECRET_NAME} --namespace {K8S_NAMESPACE} --from-literal={K8S_SECRET_KEY}=\"{config}\" --dry-run=client -o yaml | kubectl apply -f -\n\
-                     helm repo add keeper https://keeper-security.github.io/helm-charts && helm repo update\n\
-                     helm install keeper-gateway keeper/keeper-gateway --namespace {K8S_NAMESPACE} --set gateway.acceptEula=Y --set gateway.existingSecret={K8S_SECRET_NAME}"
-                ),
-                vec![],
-            )
+            render_kubernetes(credential_text(credential), &KubernetesNames::single())
         }
     }
+}
+
+/// The Kubernetes names one gateway's install uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubernetesNames {
+    /// The Secret holding the gateway config (the chart's `gateway.existingSecret`).
+    pub secret: String,
+    /// The Helm release.
+    pub release: String,
+    /// Whether other gateways' installs share the namespace: then each one's namespace line
+    /// must succeed when the namespace exists already.
+    pub shared_namespace: bool,
+}
+
+impl KubernetesNames {
+    /// Keeper's names, for the one gateway `new` makes.
+    pub fn single() -> KubernetesNames {
+        KubernetesNames {
+            secret: K8S_SECRET_NAME.to_owned(),
+            release: "keeper-gateway".to_owned(),
+            shared_namespace: false,
+        }
+    }
+
+    /// One gateway of a fleet, by its `slug` (lower-case letters, digits, `-`; unique in the
+    /// run): with Keeper's names two gateways would overwrite one Secret and the second `helm
+    /// install` would fail on the first's release.
+    pub fn for_gateway(slug: &str) -> KubernetesNames {
+        KubernetesNames {
+            secret: format!("{K8S_SECRET_NAME}-{slug}"),
+            release: format!("keeper-gateway-{slug}"),
+            shared_namespace: true,
+        }
+    }
+}
+
+/// The Kubernetes install with `names`, for a gateway config already redeemed.
+///
+/// The chart reads the Secret, so the namespace and the Secret come first. The Secret is made
+/// by `kubectl create secret --dry-run=client -o yaml | kubectl apply -f -`: one line each, so
+/// an indented copy from the terminal still runs (a heredoc's end marker would not), and a
+/// re-run updates the Secret instead of failing.
+pub fn render_kubernetes(config: &str, names: &KubernetesNames) -> InstallInstructions {
+    let KubernetesNames {
+        secret,
+        release,
+        shared_namespace,
+    } = names;
+    let namespace = if *shared_namespace {
+        format!("kubectl create namespace {K8S_NAMESPACE} --dry-run=client -o yaml | kubectl apply -f -")
+    } else {
+        format!("kubectl create namespace {K8S_NAMESPACE}")
+    };
+    InstallInstructions::command(
+        format!(
+            "{namespace}\n\
+             kubectl create secret generic {secret} --namespace {K8S_NAMESPACE} --from-literal={K8S_SECRET_KEY}=\"{config}\" --dry-run=client -o yaml | kubectl apply -f -\n\
+             helm repo add keeper https://keeper-security.github.io/helm-charts && helm repo update\n\
+             helm install {release} keeper/keeper-gateway --namespace {K8S_NAMESPACE} --set gateway.acceptEula=Y --set gateway.existingSecret={secret}"
+        ),
+        vec![],
+    )
 }
 
 fn credential_text(credential: GatewayCredential<'_>) -> &str {
@@ -288,6 +337,24 @@ mod tests {
         assert!(lines[3].contains("gateway.existingSecret=keeper-gateway-config"));
         assert_eq!(lines.len(), 4);
         assert_eq!(config_count(&out, "eyJjb25m"), 1);
+    }
+
+    #[test]
+    fn a_fleet_s_kubernetes_gateway_has_its_own_secret_and_release() {
+        let names = KubernetesNames::for_gateway("edge-2");
+        let out = render_kubernetes("eyJjb25m", &names);
+        let command = out.command.unwrap();
+        let lines: Vec<&str> = command.lines().collect();
+        // The namespace may exist already (another gateway's install made it).
+        assert_eq!(
+            lines[0],
+            "kubectl create namespace keeper-gateway --dry-run=client -o yaml | kubectl apply -f -"
+        );
+        assert!(lines[1].starts_with(
+            "kubectl create secret generic keeper-gateway-config-edge-2 --namespace keeper-gateway "
+        ));
+        assert!(lines[3].starts_with("helm install keeper-gateway-edge-2 keeper/keeper-gateway"));
+        assert!(lines[3].ends_with("--set gateway.existingSecret=keeper-gateway-config-edge-2"));
     }
 
     #[test]

@@ -216,6 +216,25 @@ fn out_dir_holds_one_private_file_per_gateway_and_an_index() {
     }
     let secrets = std::fs::read_to_string(out_dir.join("kubernetes-secrets.yaml")).unwrap();
     assert_eq!(secrets.matches("kind: Secret").count(), 2);
+    // Each Kubernetes gateway's printed install uses the Secret its file holds and a release
+    // of its own: run one after the other in the shared namespace, neither undoes the other.
+    let doc = json(&out);
+    for (index, slug) in [(2, "k1"), (3, "k2")] {
+        let install = doc["gateways"][index]["install_command"].as_str().unwrap();
+        let secret = format!("keeper-gateway-config-{slug}");
+        assert!(secrets.contains(&format!("name: {secret}\n")), "{secrets}");
+        assert!(
+            install.contains(&format!("create secret generic {secret} ")),
+            "{install}"
+        );
+        assert!(
+            install.contains(&format!(
+                "helm install keeper-gateway-{slug} keeper/keeper-gateway"
+            )),
+            "{install}"
+        );
+        assert!(install.ends_with(&format!("gateway.existingSecret={secret}")));
+    }
     let index: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("index.json")).unwrap())
             .unwrap();
