@@ -170,7 +170,7 @@ impl CliError {
             format!("{what} is required in non-interactive mode"),
         )
         .hint(format!(
-            "pass {flag}, or run in a terminal without --non-interactive"
+            "pass {flag}, or run in a terminal (stdin and stderr) without --non-interactive or CI"
         ))
         .with_code(ErrorCode::MissingInput)
     }

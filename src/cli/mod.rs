@@ -75,8 +75,10 @@ pub fn main() -> ExitCode {
     init_logging(cli.global.verbose, color);
     let ui = Ui {
         output: cli.global.output,
+        // Questions are drawn on stderr and read from stdin: both must be the terminal.
         interactive: !cli.global.non_interactive
             && std::io::stdin().is_terminal()
+            && std::io::stderr().is_terminal()
             && !ci_forces_non_interactive(std::env::var_os("CI").as_deref()),
         stderr_tty: std::io::stderr().is_terminal(),
         stdout_tty: std::io::stdout().is_terminal(),

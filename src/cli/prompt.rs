@@ -67,13 +67,22 @@ struct Frame {
 }
 
 impl Frame {
-    fn new() -> Frame {
-        Frame {
-            term: Term::stderr(),
+    /// A question on stderr, which must be a terminal: console reads no key from one that is
+    /// not (it reports `Unknown` at once), and a question nobody sees cannot be answered.
+    fn new() -> io::Result<Frame> {
+        let term = Term::stderr();
+        if !term.is_term() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "stderr is not a terminal",
+            ));
+        }
+        Ok(Frame {
+            term,
             rows: 0,
             shown: Vec::new(),
             cursor_hidden: false,
-        }
+        })
     }
 
     fn width(&self) -> usize {
@@ -176,7 +185,7 @@ pub fn select(
             "{prompt}: nothing to choose from"
         )));
     }
-    let mut frame = Frame::new();
+    let mut frame = Frame::new()?;
     frame.hide_cursor()?;
     let mut selected = default.min(items.len() - 1);
     let mut top = 0;
@@ -263,7 +272,7 @@ pub fn confirm(
     default: Option<bool>,
     esc_goes_back: bool,
 ) -> io::Result<Option<bool>> {
-    let mut frame = Frame::new();
+    let mut frame = Frame::new()?;
     let choices = match default {
         Some(true) => "(Y/n)",
         Some(false) => "(y/N)",
@@ -300,7 +309,7 @@ pub fn text(
     esc_goes_back: bool,
     validate: impl Fn(&str) -> Result<(), String>,
 ) -> io::Result<Typed> {
-    let mut frame = Frame::new();
+    let mut frame = Frame::new()?;
     let shown_default = default.map(|d| format!(" ({d})")).unwrap_or_default();
     let mut refused: Option<String> = None;
     loop {
@@ -337,7 +346,7 @@ pub fn text(
 /// A secret (a password, a token): nothing is shown as it is typed, and it is kept in memory
 /// that is wiped when dropped. Asked again when nothing was typed.
 pub fn secret(prompt: &str) -> io::Result<Zeroizing<String>> {
-    let mut frame = Frame::new();
+    let mut frame = Frame::new()?;
     loop {
         let typed = read_line(&mut frame, false, |_| {
             vec![format!("{} {} ", asking(prompt), style("›").dim())]

@@ -326,3 +326,39 @@ fn declining_go_ahead_with_json_output_prints_the_cancelled_object() {
     p.expect(Eof).unwrap();
     assert_eq!(exit_code(&mut p), 0);
 }
+
+#[test]
+fn with_stderr_redirected_no_question_is_asked() {
+    // stdin and stdout are the terminal, stderr a file: the questions would be drawn where
+    // nobody sees them (and console reads no key for them), so the run is non-interactive.
+    let sandbox = ServedSandbox::start();
+    let log = sandbox.dir.path().join("stderr.log");
+    let mut command = Command::new("sh");
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sandbox.dir.path())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .arg("-c")
+        .arg(r#""$0" --sandbox-descriptor "$1" new --gateway quiet-1 2>"$2""#)
+        .arg(cargo_bin("gw-provision"))
+        .arg(&sandbox.descriptor_path)
+        .arg(&log);
+    let mut p = Session::spawn(command).expect("spawn in a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(60)));
+    // No question: the missing folder is a usage error at once, naming the flag and why.
+    p.expect(Eof).unwrap();
+    assert_eq!(exit_code(&mut p), 2);
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !stderr.contains("Shared folder for the gateway"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("required in non-interactive mode"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--folder"), "{stderr}");
+    assert!(stderr.contains("stdin and stderr"), "{stderr}");
+}
