@@ -3,23 +3,21 @@
 //! Each step is a single Keeper call that either happens or not, so a run cut short (an error,
 //! Ctrl-C) leaves whole objects behind; the next run observes them and reuses them.
 
-use super::converge::{winner, winning_gateway};
+use super::converge::{lost_to_twin, settle_twins};
 use super::inputs::{ProvisionInputs, TargetOs};
 use super::install::{self, GatewayCredential, InstallInstructions};
 use super::kept::{KeepError, KeptToken, TokenKeeper};
 use super::observe::{gateway_clients, Observation};
 use super::pam_config::{dry_run_outcome, PamConfigOutcome};
-use super::plan::{
-    make_plan, Action, GatewayStep, GroupSteps, ObservedGateway, Plan, PlanError, Step,
-};
+use super::plan::{make_plan, Action, GatewayStep, GroupSteps, Plan, PlanError, Step};
 pub use super::remove::remove_gateway;
 use crate::keeper::auth::Session;
 use crate::keeper::ksm::{self, KsmConfig, KsmError, OneTimeToken, RedeemOptions};
 use crate::keeper::pam::PamError;
 use crate::keeper::router::RouterError;
 use crate::keeper::uid::Uid;
+use crate::keeper::vault::VaultSnapshot;
 use crate::keeper::vault::{self, Application, DefaultPermissions, SharedFolder, VaultError};
-use crate::keeper::vault::{RootObject, VaultSnapshot};
 
 /// The steps of the flow, for progress display and error messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -624,76 +622,9 @@ pub(crate) fn new_token(
     }
 }
 
-/// Whether another gateway-type client named `name` (any case) is older than ours, so ours must go.
-pub(crate) fn lost_to_twin(clients: &[ObservedGateway], name: &str, ours: &[u8]) -> bool {
-    let lower = name.to_lowercase();
-    let twins: Vec<ObservedGateway> = clients
-        .iter()
-        .filter(|g| g.name.to_lowercase() == lower)
-        .cloned()
-        .collect();
-    twins.len() > 1 && winning_gateway(&twins).and_then(|w| w.client_id.as_deref()) != Some(ours)
-}
-
 fn ms_to_time(ms: i64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-}
-
-/// Twins a concurrent run made of what this run created, already settled.
-#[derive(Default)]
-struct Twins {
-    /// The older shared folder to use instead of ours (ours was removed).
-    folder: Option<SharedFolder>,
-    /// The older application to use instead of ours (ours was removed).
-    application: Option<Application>,
-}
-
-/// Looks again (one incremental sync) for shared folders and applications named like those this
-/// run just created; where an older twin exists, removes ours and returns the twin.
-async fn settle_twins(
-    session: &Session,
-    observation: &mut Observation,
-    steps: &GroupSteps,
-    folder: &SharedFolder,
-    app: &Application,
-) -> Result<Twins, ProvisionError> {
-    let fresh = observation.vault.sync(session).await?;
-    let mut twins = Twins::default();
-    let mut ours_to_remove = Vec::new();
-    if steps.shared_folder == Step::Create {
-        let named: Vec<&SharedFolder> = fresh
-            .shared_folders
-            .iter()
-            .filter(|f| f.at_root && f.name == folder.name)
-            .collect();
-        let best = winner(
-            named.iter().map(|f| &f.uid).chain([&folder.uid]),
-            &fresh.revisions,
-        );
-        if let Some(best) = best.filter(|b| *b != folder.uid) {
-            twins.folder = named.into_iter().find(|f| f.uid == best).cloned();
-            ours_to_remove.push(RootObject::SharedFolder(folder.uid));
-        }
-    }
-    if steps.application == Step::Create {
-        let named: Vec<&Application> = fresh
-            .applications
-            .iter()
-            .filter(|a| a.title == app.title)
-            .collect();
-        let best = winner(
-            named.iter().map(|a| &a.uid).chain([&app.uid]),
-            &fresh.revisions,
-        );
-        if let Some(best) = best.filter(|b| *b != app.uid) {
-            twins.application = named.into_iter().find(|a| a.uid == best).cloned();
-            ours_to_remove.push(RootObject::Record(app.uid));
-        }
-    }
-    vault::delete_from_root(session, &ours_to_remove).await?;
-    observation.snapshot = fresh;
-    Ok(twins)
 }
 
 fn find_folder(snapshot: &VaultSnapshot, uid: Uid) -> Result<SharedFolder, ProvisionError> {

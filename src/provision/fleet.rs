@@ -10,7 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures_util::stream::{self, StreamExt};
 
-use super::execute::{credential, ensure_group, gateway_step, lost_to_twin, new_token};
+use super::converge::lost_to_twin;
+use super::execute::{credential, ensure_group, gateway_step, new_token};
 use super::execute::{Done, Minted, Progress, ProvisionError, StepKind, Verify};
 pub use super::fleet_report::{dry_run, FleetOutcome, GatewayReport, GroupReport};
 use super::fleet_report::{removal_report, report};
