@@ -107,6 +107,31 @@ pub fn summary_rows(rows: &[SummaryRow], width: Option<usize>) -> String {
     out
 }
 
+/// Prose for a person at a terminal `width` columns wide, broken at spaces so the terminal
+/// does not break words. A word longer than the width (a URL, a token) is left whole, and an
+/// indented line (something to copy) is kept as it is.
+pub fn fill(text: &str, width: usize) -> String {
+    text.split('\n')
+        .map(|line| {
+            if line.starts_with(' ') || line.chars().count() <= width {
+                return line.to_owned();
+            }
+            let mut lines: Vec<String> = Vec::new();
+            for word in line.split_whitespace() {
+                match lines.last_mut() {
+                    Some(last) if last.chars().count() + 1 + word.chars().count() <= width => {
+                        last.push(' ');
+                        last.push_str(word);
+                    }
+                    _ => lines.push(word.to_owned()),
+                }
+            }
+            lines.join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `text` broken into lines of at most `width` characters at spaces; a word longer than
 /// `width` is cut.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -218,6 +243,24 @@ mod tests {
              \x20   connections off, tunneling off\n"
         );
         assert!(columns(&stacked).iter().all(|w| *w <= 40));
+    }
+
+    #[test]
+    fn fill_breaks_prose_at_spaces_but_never_a_word_or_an_indented_line() {
+        let url = "https://keepersecurity.com/api/rest/sso/saml/login/12345?payload=abcdefgh";
+        let text = format!(
+            "Sign in with your identity provider at:\n\n  {url}\n\nthen paste the token here."
+        );
+        let filled = fill(&text, 20);
+        assert_eq!(
+            filled,
+            format!("Sign in with your\nidentity provider\nat:\n\n  {url}\n\nthen paste the token\nhere.")
+        );
+        assert_eq!(
+            fill(&format!("see {url} now"), 20),
+            format!("see\n{url}\nnow")
+        );
+        assert_eq!(fill("short", 20), "short");
     }
 
     #[test]

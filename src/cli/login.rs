@@ -157,7 +157,10 @@ async fn answer_two_factor(
         let index = ask_choice("Two-factor authentication".into(), labels).await?;
         usable.remove(index)
     };
-    eprintln!("Two-factor authentication: {}", channel_label(&channel));
+    prompt::say(&format!(
+        "Two-factor authentication: {}",
+        channel_label(&channel)
+    ));
     match channel.kind {
         TwoFactorKind::KeeperPush => {
             return push_and_resume(step, &channel, TwoFactorPushType::TwoFaPushKeeper).await
@@ -230,10 +233,10 @@ async fn answer_device_approval(
              the Admin Console",
         ));
     }
-    eprintln!(
+    prompt::say(&format!(
         "This device must be approved before {} can log in from it.",
         step.username()
-    );
+    ));
     let items = vec![
         "E-mail me a code".to_owned(),
         "Send a Keeper Push to my other devices".to_owned(),
@@ -315,15 +318,15 @@ async fn answer_sso(step: &SsoRedirect, ctx: &mut LoginContext) -> Result<LoginO
         ));
     }
     let cloud = if step.on_premises {
-        eprintln!("This account uses on-premises SSO Connect, which gw-provision cannot drive.");
+        prompt::say("This account uses on-premises SSO Connect, which gw-provision cannot drive.");
         None
     } else {
         let cloud = step.start_cloud_login()?;
-        eprintln!(
+        prompt::say(&format!(
             "Sign in with your identity provider at:\n\n  {}\n\nthen click \"Copy login token\" \
              and paste the token here.",
             cloud.url()
-        );
+        ));
         Some(cloud)
     };
     let mut items = vec!["Log in with the SSO master password instead".to_owned()];

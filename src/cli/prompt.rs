@@ -157,6 +157,17 @@ impl Drop for Frame {
     }
 }
 
+/// Says `text` to the person at the terminal (on stderr, before a question), filled to the
+/// terminal's width so no word is broken across rows.
+pub fn say(text: &str) {
+    let term = Term::stderr();
+    let text = match term.size_checked() {
+        Some((_, columns)) if term.is_term() => super::layout::fill(text, usize::from(columns)),
+        _ => text.to_owned(),
+    };
+    eprintln!("{text}");
+}
+
 fn asking(prompt: &str) -> String {
     format!("{} {prompt}", style("?").yellow())
 }

@@ -455,7 +455,8 @@ fn new_gateway_name(
 
 /// Shows the summary and asks to go ahead.
 pub fn confirm(summary: &str) -> Result<bool, CliError> {
-    eprintln!("\n{summary}");
+    eprintln!();
+    prompt::say(summary);
     confirm_question("Go ahead?", true)
 }
 

@@ -108,10 +108,10 @@ async fn enable_persistent_login(
 
 async fn ask_persistent_login() -> Result<bool, CliError> {
     tokio::task::spawn_blocking(|| {
-        eprintln!(
+        crate::cli::prompt::say(
             "Persistent login (\"Stay logged in\") lets later runs resume this session without the \
              master password, until you log out or the account's logout timer ends it. It is an \
-             account-wide setting: it applies to every device of the account."
+             account-wide setting: it applies to every device of the account.",
         );
         wizard::confirm_question("Turn on persistent login for this account?", true)
     })
