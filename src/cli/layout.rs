@@ -7,7 +7,7 @@
 //! that is not a terminal keeps the wide layout whatever its length: it is read by scripts
 //! and pasted into tickets, not fitted to a window.
 
-use console::Term;
+use console::{measure_text_width, Term};
 
 /// The columns of stdout when it is a terminal (`tty`), else `None`.
 pub fn stdout_width(tty: bool) -> Option<usize> {
@@ -108,18 +108,20 @@ pub fn summary_rows(rows: &[SummaryRow], width: Option<usize>) -> String {
 }
 
 /// Prose for a person at a terminal `width` columns wide, broken at spaces so the terminal
-/// does not break words. A word longer than the width (a URL, a token) is left whole, and an
+/// does not break words (colour codes take no columns). A word longer than the width (a URL, a token) is left whole, and an
 /// indented line (something to copy) is kept as it is.
 pub fn fill(text: &str, width: usize) -> String {
     text.split('\n')
         .map(|line| {
-            if line.starts_with(' ') || line.chars().count() <= width {
+            if line.starts_with(' ') || measure_text_width(line) <= width {
                 return line.to_owned();
             }
             let mut lines: Vec<String> = Vec::new();
             for word in line.split_whitespace() {
                 match lines.last_mut() {
-                    Some(last) if last.chars().count() + 1 + word.chars().count() <= width => {
+                    Some(last)
+                        if measure_text_width(last) + 1 + measure_text_width(word) <= width =>
+                    {
                         last.push(' ');
                         last.push_str(word);
                     }

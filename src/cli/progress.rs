@@ -198,7 +198,7 @@ impl Progress for StepProgress {
                     if let Some((bar, _)) = current.take() {
                         bar.finish_and_clear();
                     }
-                    eprintln!("{line}");
+                    super::prompt::say(&line);
                 }
             }
         }

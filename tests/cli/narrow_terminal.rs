@@ -107,6 +107,17 @@ fn at_40_columns_wrapped_prompts_leave_no_stale_rows_and_the_result_fits() {
         "{shown}"
     );
 
+    // Progress and prose are filled at spaces: no word is broken across rows.
+    let step = screen
+        .iter()
+        .position(|row| row.starts_with("✔ Shared folder") && row.contains("created"))
+        .expect("the shared folder's progress line");
+    assert_eq!(
+        screen[step], "✔ Shared folder created Shared folder",
+        "{shown}"
+    );
+    assert_eq!(screen[step + 1], "for the lab gateways", "{shown}");
+
     // The result box: every row of it is whole, as wide as the others, and within the width.
     let boxed: Vec<&String> = screen
         .iter()
