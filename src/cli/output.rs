@@ -1,7 +1,7 @@
 //! Rendering results: one JSON object, or human text. Results go to stdout; messages and
 //! progress go to stderr.
 
-use super::layout::{boxed, summary_rows, wrap, SummaryRow};
+use super::layout::{boxed, fill, summary_rows, SummaryRow};
 use crate::provision::pam_config::PamConfigOutcome;
 use crate::provision::{Action, Outcome, TargetOs};
 use serde_json::{json, Value};
@@ -183,7 +183,7 @@ pub fn outcome_text(
             }
         }
         if let Some(steps) = &install.steps {
-            out.push_str(&format!("\n{}\n", wrap(steps, 96).join("\n")));
+            out.push_str(&format!("\n{}\n", fill(steps, width.unwrap_or(96).min(96))));
         }
         if let Some(silent) = &install.windows_silent_install_command {
             out.push_str("\nOr install silently (in an elevated prompt on the gateway host):\n\n");
@@ -196,7 +196,12 @@ pub fn outcome_text(
             }
         }
     }
-    out
+    // On a terminal, prose is filled to its width; the indented lines (the token, commands)
+    // are left whole, to be copied.
+    match width {
+        Some(width) => fill(&out, width),
+        None => out,
+    }
 }
 
 /// What the text says about the token: the token itself, or for docker/kubernetes that it was

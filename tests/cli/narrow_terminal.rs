@@ -117,6 +117,10 @@ fn at_40_columns_wrapped_prompts_leave_no_stale_rows_and_the_result_fits() {
         "{shown}"
     );
     assert_eq!(screen[step + 1], "for the lab gateways", "{shown}");
+    assert!(
+        screen.iter().any(|r| r == "One-Time Access Token (expires"),
+        "{shown}"
+    );
 
     // The result box: every row of it is whole, as wide as the others, and within the width.
     let boxed: Vec<&String> = screen
