@@ -37,11 +37,11 @@ use zeroize::Zeroizing;
 mod renewal;
 mod sandbox_target;
 use renewal::{AccountRenewal, PasswordRenewal};
-pub use sandbox_target::demo_descriptor;
 use sandbox_target::{
     b64_config_set, connect_demo, logged_in_to, open_sandbox, sandbox_transport, wants_account,
     SandboxTarget,
 };
+pub use sandbox_target::{demo_descriptor, read_descriptor};
 
 /// A logged-in session and what else the run needs to know about where it is connected.
 pub struct Connection {

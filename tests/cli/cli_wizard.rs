@@ -4,20 +4,14 @@
 use crate::support::ServedSandbox;
 use assert_cmd::cargo::cargo_bin;
 use expectrl::{Eof, Session};
-use std::process::Command;
 use std::time::Duration;
 
 const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 
 fn wizard(sandbox: &ServedSandbox, extra: &[&str]) -> Session {
-    let mut command = Command::new(cargo_bin("gw-provision"));
+    let mut command = sandbox.terminal_command(cargo_bin("gw-provision"));
     command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", sandbox.dir.path())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
         .arg("--sandbox-descriptor")
         .arg(&sandbox.descriptor_path)
         .arg("new")
@@ -333,13 +327,8 @@ fn with_stderr_redirected_no_question_is_asked() {
     // nobody sees them (and console reads no key for them), so the run is non-interactive.
     let sandbox = ServedSandbox::start();
     let log = sandbox.dir.path().join("stderr.log");
-    let mut command = Command::new("sh");
+    let mut command = sandbox.terminal_command("sh");
     command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", sandbox.dir.path())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
         .arg("-c")
         .arg(r#""$0" --sandbox-descriptor "$1" new --gateway quiet-1 2>"$2""#)
         .arg(cargo_bin("gw-provision"))

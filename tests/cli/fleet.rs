@@ -293,13 +293,8 @@ fn a_terminal_shows_a_bar_with_done_of_total() {
     let sandbox = ServedSandbox::start();
     let dir = tempfile::tempdir().unwrap();
     let file = manifest(dir.path(), "Bar App", names(0..200));
-    let mut command = std::process::Command::new(cargo_bin("gw-provision"));
+    let mut command = sandbox.terminal_command(cargo_bin("gw-provision"));
     command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", sandbox.dir.path())
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
         .arg("--sandbox-descriptor")
         .arg(&sandbox.descriptor_path)
         .args(["apply", "--yes", "-f"])

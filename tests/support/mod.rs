@@ -71,6 +71,19 @@ impl ServedSandbox {
         command
     }
 
+    /// `program` (the binary, or a shell around it) as a person's terminal runs it: nothing of
+    /// the test's environment but PATH, this sandbox's directory as HOME, an xterm, no colour.
+    pub fn terminal_command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("TERM", "xterm")
+            .env("NO_COLOR", "1");
+        command
+    }
+
     /// A blocking HTTPS client that trusts this sandbox's CA, for its loopback admin routes.
     pub fn admin_client(&self) -> reqwest::blocking::Client {
         let ca = self.descriptor["ca_cert_pem"].as_str().expect("ca");

@@ -2,7 +2,7 @@
 //! requirements, approve its waiting devices, read its second factor, sign in at its SSO. Account commands talk to a running sandbox through
 //! its admin routes (`--sandbox-descriptor`) or edit a stopped one's state directory (`--state`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::json;
 use zeroize::Zeroizing;
@@ -13,8 +13,8 @@ use crate::cli::json_doc;
 use crate::cli::Ui;
 use crate::sandbox::admin_client::{AdminClient, AdminClientError};
 use crate::sandbox::{
-    self, AddUserError, AdminError, ApprovalChannel, Descriptor, EnforcementValue, NewUser,
-    PendingApproval, PersistError, SandboxError, TwoFactorMethod,
+    self, AddUserError, AdminError, ApprovalChannel, EnforcementValue, NewUser, PendingApproval,
+    PersistError, SandboxError, TwoFactorMethod,
 };
 
 /// Runs a sandbox command.
@@ -177,7 +177,8 @@ fn target(global: &GlobalArgs, state: Option<PathBuf>) -> Result<Target, CliErro
         return Ok(Target::Stopped(dir));
     }
     if let Some(path) = &global.sandbox_descriptor {
-        let client = AdminClient::new(&read_descriptor(path)?).map_err(admin_client_error)?;
+        let client = AdminClient::new(&crate::cli::connect::read_descriptor(path)?)
+            .map_err(admin_client_error)?;
         return Ok(Target::Running(client));
     }
     Ok(Target::Stopped(crate::cli::connect::default_sandbox_dir()?))
@@ -350,22 +351,6 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| SandboxError::Task(e.to_string()))?
-}
-
-fn read_descriptor(path: &Path) -> Result<Descriptor, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::new(
-            ExitStatus::Usage,
-            format!("cannot read sandbox descriptor {}: {e}", path.display()),
-        )
-        .hint("start one with `gw-provision sandbox serve --descriptor FILE`")
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        CliError::new(
-            ExitStatus::Usage,
-            format!("{} is not a sandbox descriptor: {e}", path.display()),
-        )
-    })
 }
 
 pub(super) fn sandbox_error(error: SandboxError) -> CliError {

@@ -82,7 +82,8 @@ pub(super) fn b64_config_set() -> bool {
     std::env::var_os(CONFIG_B64_ENV).is_some_and(|v| !v.is_empty())
 }
 
-pub(super) fn read_descriptor(path: &Path) -> Result<Descriptor, CliError> {
+/// The descriptor `sandbox serve` wrote at `path`.
+pub fn read_descriptor(path: &Path) -> Result<Descriptor, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CliError::new(
             ExitStatus::Usage,
