@@ -232,6 +232,24 @@ pub struct ProvisionInputs {
 }
 
 #[cfg(test)]
+impl ProvisionInputs {
+    /// A new Linux gateway `edge-1` in `folder` and `app`, token valid 60 minutes, no PAM
+    /// configuration: what planning tests start from.
+    pub(crate) fn for_test(folder: &str, app: &str) -> ProvisionInputs {
+        ProvisionInputs {
+            shared_folder: Name::parse("f", folder).unwrap(),
+            application: Name::parse("a", app).unwrap(),
+            gateway: Name::parse("g", "edge-1").unwrap(),
+            os: TargetOs::Linux,
+            existing: false,
+            replace: false,
+            token_expiry_minutes: 60,
+            pam_config: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -1,19 +1,9 @@
 //! Planning of the PAM configuration step.
 use super::*;
-use crate::provision::inputs::TargetOs;
 use crate::provision::plan::ObservedGateway;
 
 fn inputs() -> ProvisionInputs {
-    ProvisionInputs {
-        shared_folder: Name::parse("f", "PAM Lab").unwrap(),
-        application: Name::parse("a", "PAM Lab App").unwrap(),
-        gateway: Name::parse("g", "edge-1").unwrap(),
-        os: TargetOs::Linux,
-        existing: false,
-        replace: false,
-        token_expiry_minutes: 60,
-        pam_config: None,
-    }
+    ProvisionInputs::for_test("PAM Lab", "PAM Lab App")
 }
 
 fn wanted(settings: AllowedSettings) -> PamConfigInputs {

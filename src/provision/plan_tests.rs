@@ -1,19 +1,9 @@
 //! Tests of `plan`: observed vaults and the plans made from them.
 
 use super::*;
-use crate::provision::inputs::Name;
 
 fn inputs() -> ProvisionInputs {
-    ProvisionInputs {
-        shared_folder: Name::parse("f", "Gateway Lab").unwrap(),
-        application: Name::parse("a", "Gateway Lab App").unwrap(),
-        gateway: Name::parse("g", "edge-1").unwrap(),
-        os: TargetOs::Linux,
-        existing: false,
-        replace: false,
-        token_expiry_minutes: 60,
-        pam_config: None,
-    }
+    ProvisionInputs::for_test("Gateway Lab", "Gateway Lab App")
 }
 
 fn folder(name: &str, at_root: bool) -> ObservedFolder {
