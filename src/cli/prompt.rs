@@ -202,8 +202,10 @@ pub fn select(
     let mut top = 0;
     loop {
         let width = frame.width();
-        // The prompt's row(s), and one row spare so the terminal never scrolls the list.
-        let room = frame.height().saturating_sub(2).max(1);
+        // Below the prompt's rows (measured with the position it may show), with one row spare:
+        // a drawing taller than the screen would scroll, and rows scrolled off cannot be cleared.
+        let prompt_rows = rows_for(&format!("? {prompt} [{0}/{0}] ›", items.len()), width);
+        let room = frame.height().saturating_sub(prompt_rows + 1).max(1);
         let item_line = |i: usize, item: &String| -> String {
             if i == selected {
                 format!("{} {}", style("❯").green(), style(item).cyan())
