@@ -146,3 +146,49 @@ fn at_40_columns_wrapped_prompts_leave_no_stale_rows_and_the_result_fits() {
         "the gateway's name is not cut inside the box:\n{shown}"
     );
 }
+
+#[test]
+fn a_list_taller_than_a_short_narrow_terminal_scrolls_without_leaving_rows_behind() {
+    let sandbox = ServedSandbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    // Twelve shared folders: with "+ Create…" a list of 13 on a terminal of 8 rows.
+    let manifest = dir.path().join("folders.toml");
+    let groups: String = (1..=12)
+        .map(|i| {
+            format!(
+                "[[gateway]]\nname = \"g-{i}\"\nos = \"linux\"\nfolder = \"Folder {i:02}\"\napp = \"App\"\n\n"
+            )
+        })
+        .collect();
+    std::fs::write(&manifest, groups).unwrap();
+    let out = crate::support::run({
+        let mut c = sandbox.command();
+        c.args(["apply", "-f"]).arg(&manifest);
+        c
+    });
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+
+    // At 20 columns the list's prompt takes three rows: a drawing that forgot them would be
+    // taller than the screen, scroll, and leave rows it can no longer clear.
+    let (columns, rows) = (20, 8);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = Pty::spawn(&sandbox.descriptor_path, home.path(), &[], &["new"]);
+    p.resize(columns, rows);
+    p.expect("Folder 01");
+    for _ in 0..7 {
+        key(&mut p, "\x1b[B");
+    }
+    key(&mut p, "\r");
+    p.expect("KSM application");
+    key(&mut p, "\x03");
+    assert_eq!(p.finish(), 130, "{}", p.transcript);
+
+    let history = p.history(columns, rows);
+    let shown = history.join("\n");
+    // The answer is there once; of the list, nothing but the answer is left.
+    assert_eq!(count(&history, "✔ Shared folder"), 1, "{shown}");
+    assert!(shown.contains("s · Folder 08"), "{shown}");
+    assert_eq!(count(&history, "? Shared folder"), 0, "{shown}");
+    assert_eq!(count(&history, "  Folder"), 0, "{shown}");
+    assert_eq!(count(&history, "❯ Folder"), 0, "{shown}");
+}

@@ -389,6 +389,25 @@ impl Pty {
         screen.rows(0, columns).collect()
     }
 
+    /// Every row a `columns` × `rows` terminal showed, the ones scrolled off the top first.
+    pub fn history(&self, columns: u16, rows: u16) -> Vec<String> {
+        let size = |n: u16| std::num::NonZeroU16::new(n).expect("a screen has rows and columns");
+        let mut terminal = vt100::Parser::new(size(rows), size(columns), 100_000);
+        terminal.process(&self.raw);
+        let screen = terminal.screen_mut();
+        let scrolled = screen.scrollback_len();
+        let mut lines = Vec::new();
+        // Scrolled back by `offset`, the top row is the offset-th row from the end of the
+        // scrollback.
+        for offset in (1..=scrolled).rev() {
+            screen.set_scrollback(offset);
+            lines.extend(screen.rows(0, columns).next());
+        }
+        screen.set_scrollback(0);
+        lines.extend(screen.rows(0, columns));
+        lines
+    }
+
     fn keep(&mut self, captures: &expectrl::Captures) {
         self.raw.extend_from_slice(captures.as_bytes());
         self.transcript
