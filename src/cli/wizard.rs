@@ -124,6 +124,41 @@ fn select(prompt: &str, items: &[String], default: usize) -> Result<Option<usize
     prompt::select(prompt, items, default, true).map_err(io_error)
 }
 
+/// The order a person expects of names: case aside, and numbers by value (`edge-2` before
+/// `edge-10`, where plain string order puts `edge-10` first).
+fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn runs(text: &str) -> Vec<(bool, String)> {
+        let mut runs: Vec<(bool, String)> = Vec::new();
+        for c in text.chars().flat_map(char::to_lowercase) {
+            let digit = c.is_ascii_digit();
+            match runs.last_mut() {
+                Some((was_digit, run)) if *was_digit == digit => run.push(c),
+                _ => runs.push((digit, c.to_string())),
+            }
+        }
+        runs
+    }
+    let key = |(digit, run): &(bool, String)| {
+        // Numbers compare by value: fewer digits (leading zeros aside) is smaller.
+        let trimmed = if *digit {
+            run.trim_start_matches('0')
+        } else {
+            run
+        };
+        (
+            !*digit,
+            if *digit { trimmed.len() } else { 0 },
+            trimmed.to_owned(),
+        )
+    };
+    let (a_runs, b_runs) = (runs(a), runs(b));
+    a_runs
+        .iter()
+        .map(key)
+        .cmp(b_runs.iter().map(key))
+        .then_with(|| a.cmp(b))
+}
+
 /// `base`, or `base 2`, `base 3`… : the first that no existing item is named, so "+ Create
 /// a new…" never offers a name that would be reused instead of created.
 fn unused_name(base: &str, taken: &[String]) -> String {
@@ -146,7 +181,7 @@ fn pick_or_create(
     default_new: &str,
 ) -> Result<Option<Name>, CliError> {
     let mut items = existing;
-    items.sort();
+    items.sort_by(|a, b| natural_order(a, b));
     items.dedup();
     let default_new = unused_name(default_new, &items);
     items.push(create_label.to_string());
@@ -395,7 +430,7 @@ fn app_gateways<'a>(known: &'a [KnownGateway], app: Option<&Name>) -> Vec<&'a Kn
         return Vec::new();
     };
     let mut gateways: Vec<&KnownGateway> = known.iter().filter(|g| g.app == app.as_str()).collect();
-    gateways.sort_by_key(|g| g.name.to_lowercase());
+    gateways.sort_by(|a, b| natural_order(&a.name, &b.name));
     gateways
 }
 
@@ -473,4 +508,21 @@ pub fn confirm_question(question: &str, default: bool) -> Result<bool, CliError>
     prompt::confirm(question, Some(default), false)
         .map(|answer| answer.unwrap_or(default))
         .map_err(io_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_listed_with_their_numbers_in_order() {
+        let mut names = vec![
+            "edge-10", "Edge-2", "edge-1", "alpha", "edge-02b", "edge-2a",
+        ];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(
+            names,
+            ["alpha", "edge-1", "Edge-2", "edge-2a", "edge-02b", "edge-10"]
+        );
+    }
 }
