@@ -132,21 +132,16 @@ pub(crate) fn report(
     app_uid: Option<Uid>,
 ) -> GatewayReport {
     GatewayReport {
-        name: inputs.gateway.to_string(),
         os: Some(inputs.os),
-        folder: inputs.shared_folder.to_string(),
-        app: inputs.application.to_string(),
-        app_uid,
-        action,
-        uid: None,
-        token: None,
-        token_expires_at: None,
-        config: None,
-        install: None,
-        error: None,
-        notes: Vec::new(),
-        pam_config: None,
-        slug: String::new(),
+        ..nothing_yet(
+            inputs.gateway.to_string(),
+            (
+                inputs.shared_folder.to_string(),
+                inputs.application.to_string(),
+            ),
+            app_uid,
+            action,
+        )
     }
 }
 
@@ -155,23 +150,34 @@ pub(crate) fn removal_report(
     gateway: &ObservedGateway,
     action: Action,
 ) -> GatewayReport {
+    let app_uid = match group.steps.application {
+        Step::Reuse(uid) => Some(uid),
+        Step::Create => None,
+    };
     GatewayReport {
-        os: None,
         uid: gateway.controller_uid,
-        ..report_named(group, &gateway.name, action)
+        ..nothing_yet(
+            gateway.name.clone(),
+            (group.folder.clone(), group.app.clone()),
+            app_uid,
+            action,
+        )
     }
 }
 
-fn report_named(group: &GroupPlan, name: &str, action: Action) -> GatewayReport {
+/// A gateway's report before anything is known of it but where it belongs and what happens.
+fn nothing_yet(
+    name: String,
+    (folder, app): (String, String),
+    app_uid: Option<Uid>,
+    action: Action,
+) -> GatewayReport {
     GatewayReport {
-        name: name.to_owned(),
+        name,
         os: None,
-        folder: group.folder.clone(),
-        app: group.app.clone(),
-        app_uid: match group.steps.application {
-            Step::Reuse(uid) => Some(uid),
-            Step::Create => None,
-        },
+        folder,
+        app,
+        app_uid,
         action,
         uid: None,
         token: None,
